@@ -1,0 +1,65 @@
+"""Analytic FLOP count of a built model's forward pass, per example.
+
+Counts 2 FLOPs per multiply-add of convolutions, transposed convolutions,
+dense layers and recurrent layers (input and state maps, every time step);
+element-wise work (activations, gates, noise) is left out, as in the usual
+papers' figures. A dimension that is unknown (`None`) counts as 1.
+"""
+
+import math
+
+import keras
+
+from aezoo.layers import SpatialLSTM2D
+from aezoo.layers import TransposedConvLSTM2D
+
+
+def count_flops(model):
+    """Forward FLOPs per example of a functional `keras.Model`."""
+    return sum(_layer_flops(layer) for layer in _leaf_layers(model))
+
+
+def _leaf_layers(model):
+    for layer in model.layers:
+        if isinstance(layer, keras.Model):
+            yield from _leaf_layers(layer)
+        else:
+            yield layer
+
+
+def _shape(tensor):
+    if isinstance(tensor, (list, tuple)):
+        tensor = tensor[0]
+    return tuple(1 if d is None else d for d in tensor.shape)
+
+
+def _layer_flops(layer):
+    if isinstance(layer, keras.layers.InputLayer):
+        return 0
+    in_shape = _shape(layer.input)
+    out_shape = _shape(layer.output)
+    if isinstance(layer, SpatialLSTM2D):
+        time = in_shape[1]
+        state_rows, state_cols, filters = layer.state_shape
+        kernel = math.prod(layer.kernel_size)
+        input_map = 2 * kernel * in_shape[-1] * 4 * filters
+        # A strided convolution's work is per output position, a transposed
+        # one's per input position.
+        if isinstance(layer, TransposedConvLSTM2D):
+            positions = in_shape[2] * in_shape[3]
+        else:
+            positions = state_rows * state_cols
+        state_map = 2 * math.prod(layer.recurrent_kernel_size) * filters * 4 * filters
+        return time * (positions * input_map + state_rows * state_cols * state_map)
+    if isinstance(layer, keras.layers.Conv2DTranspose):
+        kernel = math.prod(layer.kernel_size)
+        return 2 * math.prod(in_shape[1:-1]) * kernel * in_shape[-1] * layer.filters
+    if isinstance(layer, keras.layers.Conv2D):
+        kernel = math.prod(layer.kernel_size)
+        return 2 * math.prod(out_shape[1:-1]) * kernel * in_shape[-1] * layer.filters
+    if isinstance(layer, keras.layers.Dense):
+        return 2 * math.prod(in_shape[1:]) * layer.units
+    if isinstance(layer, keras.layers.LSTM):
+        time = in_shape[1]
+        return time * 2 * (in_shape[-1] + layer.units) * 4 * layer.units
+    return 0
