@@ -221,6 +221,14 @@ class SpatialLSTM2D(keras.layers.Layer):
                     f"`initial_state` of {self.name} must be a list [h, c]. "
                     f"Received {len(initial_state)} tensors."
                 )
+            for state in initial_state:
+                if tuple(state.shape[1:]) != self.state_shape:
+                    expected = (None,) + self.state_shape
+                    raise ValueError(
+                        f"{self.name} expects each initial state of shape "
+                        f"{expected} (batch first), like its own state. "
+                        f"Received: {tuple(state.shape)}"
+                    )
             h, c = (ops.cast(s, projected.dtype) for s in initial_state)
 
         if self.unroll:
