@@ -4,6 +4,7 @@ The public face: imports only.
 """
 
 import aezoo.layers  # noqa: F401  (registers the serializable layers)
+import aezoo.losses  # noqa: F401  (registers the losses and metrics)
 from aezoo.registry import build
 from aezoo.registry import describe
 from aezoo.registry import get_config
