@@ -82,6 +82,8 @@ def bit_pairs_dataset(
     check_choice("split", split, SPLITS)
     steps = check_int("sequence_length", sequence_length, 2)
     count = _size("num_sequences", num_sequences, split)
+    if not isinstance(stream, bool):
+        raise ValueError(f"`stream` must be True or False. Received: stream={stream!r}")
     rng = np.random.default_rng(split_seed(split, seed))
     if not stream:
         bits = rng.integers(0, 2, (count, steps))
@@ -93,8 +95,6 @@ def bit_pairs_dataset(
             seed=seed,
             shard=shard,
         )
-    if stream is not True:
-        raise ValueError(f"`stream` must be True or False. Received: stream={stream!r}")
     if shuffle or shard != (1, 0):
         raise ValueError(
             "stream=True keeps each row's chunks in order across batches, so it "
