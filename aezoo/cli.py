@@ -15,6 +15,16 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"aezoo: error: {message} (see `aezoo --help`)\n")
 
 
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
 def _cmd_list(args):
     import aezoo
 
@@ -40,6 +50,20 @@ def _cmd_describe(args):
         print(f"{key:<{width}}  {value}")
 
 
+def _cmd_train(args):
+    from aezoo.training import train
+
+    result = train(
+        args.name_or_recipe,
+        args.preset,
+        out=args.out,
+        epochs=args.epochs,
+        overrides=args.set,
+    )
+    print(f"aezoo: {result.status}; run folder: {result.run_dir}")
+    return 0 if result.status == "finished" else 1
+
+
 def build_parser():
     parser = _Parser(
         prog="aezoo",
@@ -58,17 +82,33 @@ def build_parser():
     describe.add_argument("name", help="a registered model name (see `aezoo list`)")
     describe.add_argument("--json", action="store_true", help="print JSON")
     describe.set_defaults(func=_cmd_describe)
+
+    train = commands.add_parser(
+        "train",
+        help="train with a recipe (rerun the same command to resume)",
+        description="Train NAME with recipes/NAME.PRESET.toml, or a RECIPE file. "
+        "Rerunning the same command resumes from the run folder's backup.",
+    )
+    train.add_argument("name_or_recipe", metavar="NAME|RECIPE")
+    train.add_argument("--preset", help="preset (default: the recipe's, or 'default')")
+    train.add_argument("--epochs", type=_positive_int, help="override fit.epochs")
+    train.add_argument("--out", help="run folder (default: runs/NAME-PRESET)")
+    train.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE",
+        help="recipe override, e.g. --set fit.steps_per_epoch=50 "
+        "--set model_overrides.code_size=16 (repeatable)",
+    )
+    train.set_defaults(func=_cmd_train)
     return parser
 
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
     try:
-        args.func(args)
+        return args.func(args) or 0
     except ValueError as error:
         print(f"aezoo: error: {error}", file=sys.stderr)
         return 2
-    return 0
 
 
 if __name__ == "__main__":

@@ -1,0 +1,107 @@
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import keras
+import numpy as np
+import pytest
+
+from aezoo import training
+
+
+def test_recipes_exist_for_every_model_and_preset():
+    import aezoo
+
+    for name in aezoo.list_models():
+        for preset in aezoo.list_presets(name):
+            recipe = training.load_recipe(name, preset)
+            assert recipe["model"] == name and recipe["preset"] == preset
+
+
+def test_overrides_are_typed_and_checked():
+    recipe = training.resolve_recipe(
+        "conv_autoencoder", overrides=["fit.epochs=3", "model_overrides.code_size=16", "data.batch_size=8"]
+    )
+    assert recipe["fit"]["epochs"] == 3
+    assert recipe["model_overrides"] == {"code_size": 16}
+    with pytest.raises(ValueError, match=r"Unknown recipe key 'fit.epoch'. Valid keys here: checkpoint_every_steps, epochs"):
+        training.resolve_recipe("conv_autoencoder", overrides=["fit.epoch=3"])
+    with pytest.raises(ValueError, match=r"Unknown override\(s\) for model 'conv_autoencoder': code"):
+        training.resolve_recipe("conv_autoencoder", overrides=["model_overrides.code=3"])
+    with pytest.raises(ValueError, match=r"`fit.epochs` must be an integer >= 1. Received: 0"):
+        training.resolve_recipe("conv_autoencoder", overrides=["fit.epochs=0"])
+    with pytest.raises(ValueError, match=r"No recipe for model 'conv_autoencoder' with preset 'nope'"):
+        training.load_recipe("conv_autoencoder", "nope")
+
+
+def test_train_writes_a_run_folder_and_reaches_the_bar(tmp_path):
+    result = training.train("mlp_autoencoder", out=tmp_path / "run", epochs=2, verbose=0)
+    assert result.status == "finished"
+    run = tmp_path / "run"
+    for path in ["recipe.json", "status.json", "history.csv", "checkpoints/last.keras", "checkpoints/best.keras"]:
+        assert (run / path).exists(), path
+    assert len((run / "history.csv").read_text().strip().splitlines()) == 3
+    assert result.history["val_loss"][-1] < 1e-3
+    assert list((run / "logs" / "train").glob("events.out.tfevents.*"))
+
+
+def test_a_different_recipe_in_the_same_folder_is_refused(tmp_path):
+    training.train("mlp_autoencoder", out=tmp_path, epochs=1, overrides=["fit.steps_per_epoch=5"], verbose=0)
+    with pytest.raises(ValueError, match="holds a run of a different recipe"):
+        training.train("mlp_autoencoder", out=tmp_path, epochs=1, overrides=["fit.steps_per_epoch=6"], verbose=0)
+
+
+def test_nan_stops_training_and_keeps_the_last_good_checkpoint(tmp_path):
+    def explode(epoch, logs=None):
+        if epoch == 1:
+            model.optimizer.learning_rate.assign(1e30)
+
+    callback = keras.callbacks.LambdaCallback(on_epoch_begin=explode)
+    model = None
+
+    class Capture(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            nonlocal model
+            model = self.model
+
+    result = training.train(
+        "mlp_autoencoder", out=tmp_path, epochs=3,
+        overrides=["fit.steps_per_epoch=50"], callbacks=[Capture(), callback], verbose=0,
+    )
+    assert result.status == "stopped_on_nan"
+    assert json.loads((tmp_path / "status.json").read_text())["status"] == "stopped_on_nan"
+    saved = keras.saving.load_model(tmp_path / "checkpoints" / "last.keras")
+    assert all(np.isfinite(w).all() for w in saved.get_weights())
+    assert (tmp_path / "backup" / "latest.weights.h5").exists()
+    meta = json.loads((tmp_path / "backup" / "training_metadata.json").read_text())
+    assert meta["epoch"] == 1  # the backup of the last good epoch, not deleted
+
+
+def test_a_killed_run_resumes_where_it_stopped(tmp_path):
+    command = [
+        sys.executable, "-m", "aezoo.cli", "train", "mlp_autoencoder", "--out", str(tmp_path),
+        "--epochs", "40", "--set", "fit.steps_per_epoch=200", "--set", "fit.validation_steps=2",
+    ]
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    history = tmp_path / "history.csv"
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        if history.exists() and len(history.read_text().strip().splitlines()) >= 4:
+            break
+        time.sleep(0.2)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    killed_after = len(history.read_text().strip().splitlines()) - 1
+    assert 3 <= killed_after < 40, "the run was not killed mid-training"
+
+    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    epochs = [int(line.split(",")[0]) for line in history.read_text().strip().splitlines()[1:]]
+    # Resumed, not restarted: the epochs continue and finish at 40.
+    assert epochs[-1] == 39
+    assert epochs.count(0) == 1
+    assert len(epochs) <= 40 + 1  # at most the epoch in flight is redone
