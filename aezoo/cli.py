@@ -64,6 +64,15 @@ def _cmd_train(args):
     return 0 if result.status == "finished" else 1
 
 
+def _cmd_evaluate(args):
+    from aezoo.training.evaluate import evaluate_run
+
+    metrics = evaluate_run(args.run_dir, split=args.split, max_batches=args.max_batches)
+    width = max(len(key) for key in metrics)
+    for key, value in metrics.items():
+        print(f"{key:<{width}}  {value:.6g}" if isinstance(value, float) else f"{key:<{width}}  {value}")
+
+
 def build_parser():
     parser = _Parser(
         prog="aezoo",
@@ -99,6 +108,14 @@ def build_parser():
         "--set model_overrides.code_size=16 (repeatable)",
     )
     train.set_defaults(func=_cmd_train)
+
+    evaluate = commands.add_parser(
+        "evaluate", help="metrics of a run folder's best checkpoint on a held-out split"
+    )
+    evaluate.add_argument("run_dir", metavar="DIR", help="a run folder made by `aezoo train`")
+    evaluate.add_argument("--split", default="test", help="data split (default: test)")
+    evaluate.add_argument("--max-batches", type=_positive_int, help="evaluate only N batches")
+    evaluate.set_defaults(func=_cmd_evaluate)
     return parser
 
 

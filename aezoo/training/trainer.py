@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import keras
 
 from aezoo import registry
+from aezoo.training import pictures
 from aezoo.training import recipes as recipes_lib
 
 
@@ -166,6 +167,7 @@ def train(
             f"and backup in {run_dir} are kept."
         )
     _write_status(run_dir, status, time.time() - start)
+    pictures.loss_curves(run_dir / "history.csv", run_dir / "pictures" / "loss.png")
     return TrainResult(run_dir, model, status, history, recipe)
 
 

@@ -1,0 +1,127 @@
+"""Matplotlib pictures of a run: curves, reconstructions, frames, filters.
+
+Every function writes one PNG (or GIF) and returns its path. The Agg
+backend is used, so no display is needed.
+"""
+
+import csv
+import pathlib
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib import animation  # noqa: E402
+
+
+def loss_curves(history_csv, path, gradient_norms=None):
+    """Training/validation loss per epoch, and the gradient norm per step.
+
+    Args:
+        history_csv: a Keras `CSVLogger` file.
+        path: the PNG to write.
+        gradient_norms: optional sequence of global gradient norms per step.
+    """
+    with open(history_csv) as handle:
+        rows = list(csv.DictReader(handle))
+    panels = 2 if gradient_norms is not None and len(gradient_norms) else 1
+    figure, axes = plt.subplots(1, panels, figsize=(6 * panels, 4), squeeze=False)
+    axis = axes[0, 0]
+    for key in [k for k in (rows[0] if rows else {}) if "loss" in k]:
+        axis.plot([int(r["epoch"]) + 1 for r in rows], [float(r[key]) for r in rows], label=key)
+    axis.set_xlabel("epoch")
+    axis.set_yscale("log")
+    axis.set_title("loss")
+    axis.legend()
+    if panels == 2:
+        axis = axes[0, 1]
+        axis.plot(np.arange(1, len(gradient_norms) + 1), gradient_norms, lw=0.8)
+        axis.set_xlabel("step")
+        axis.set_yscale("log")
+        axis.set_title("global gradient norm (before clipping)")
+    return _save(figure, path)
+
+
+def image_pairs(inputs, outputs, path, count=10, title="inputs (top) vs reconstructions (bottom)"):
+    """Rows of input images above their reconstructions (28x28 or flat 784)."""
+    inputs, outputs = _as_images(inputs[:count]), _as_images(outputs[:count])
+    figure, axes = plt.subplots(2, len(inputs), figsize=(len(inputs) * 1.1, 2.4), squeeze=False)
+    for column, (a, b) in enumerate(zip(inputs, outputs)):
+        for row, image in enumerate((a, b)):
+            axes[row, column].imshow(image, cmap="gray", vmin=0, vmax=1)
+            axes[row, column].axis("off")
+    figure.suptitle(title, fontsize=9)
+    return _save(figure, path)
+
+
+def filters_grid(kernel, path, title="hidden units' input weights"):
+    """Each hidden unit's incoming weights `(784, units)` as a 28x28 tile."""
+    kernel = np.asarray(kernel)
+    units = kernel.shape[1]
+    side = int(np.ceil(np.sqrt(units)))
+    tiles = np.zeros((side * 29, side * 29))
+    for unit in range(units):
+        weights = kernel[:, unit].reshape(28, 28)
+        scale = np.abs(weights).max() or 1.0
+        row, column = divmod(unit, side)
+        tiles[row * 29 : row * 29 + 28, column * 29 : column * 29 + 28] = weights / scale
+    figure = plt.figure(figsize=(8, 8))
+    plt.imshow(tiles, cmap="gray", vmin=-1, vmax=1)
+    plt.axis("off")
+    plt.title(title)
+    return _save(figure, path)
+
+
+def frame_rows(rows, path, labels):
+    """Rows of video frames: `rows` is a list of `(frames, H, W, 1)` arrays."""
+    frames = max(len(r) for r in rows)
+    figure, axes = plt.subplots(
+        len(rows), frames, figsize=(frames * 0.9, len(rows) * 1.0), squeeze=False
+    )
+    for row, (video, label) in enumerate(zip(rows, labels)):
+        for column in range(frames):
+            axis = axes[row, column]
+            axis.axis("off")
+            if column < len(video):
+                axis.imshow(video[column, ..., 0], cmap="gray", vmin=0, vmax=1)
+        axes[row, 0].set_title(label, fontsize=7, loc="left")
+    return _save(figure, path)
+
+
+def side_by_side_gif(truth, prediction, path, fps=4):
+    """An animated GIF: true frames (left) next to predicted frames (right)."""
+    figure, (left, right) = plt.subplots(1, 2, figsize=(4, 2.2))
+    for axis, title in ((left, "true"), (right, "predicted")):
+        axis.axis("off")
+        axis.set_title(title, fontsize=8)
+    a = left.imshow(truth[0, ..., 0], cmap="gray", vmin=0, vmax=1)
+    b = right.imshow(prediction[0, ..., 0], cmap="gray", vmin=0, vmax=1)
+
+    def update(index):
+        a.set_data(truth[index, ..., 0])
+        b.set_data(prediction[index, ..., 0])
+        return a, b
+
+    movie = animation.FuncAnimation(figure, update, frames=len(truth))
+    path = pathlib.Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    movie.save(path, writer=animation.PillowWriter(fps=fps))
+    plt.close(figure)
+    return path
+
+
+def _as_images(batch):
+    batch = np.asarray(batch)
+    if batch.ndim == 2:
+        batch = batch.reshape(len(batch), 28, 28)
+    return batch.reshape(batch.shape[:3])
+
+
+def _save(figure, path):
+    path = pathlib.Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.tight_layout()
+    figure.savefig(path, dpi=90)
+    plt.close(figure)
+    return path
