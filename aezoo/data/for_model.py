@@ -34,8 +34,9 @@ def for_model(
     - `conv_autoencoder` (mnist): `(images, images)`, `(batch, 28, 28, 1)`.
     - `sparse_autoencoder` (mnist): `(images, images)`, `(batch, 784)`.
     - `lstm_sequence_classifier` (bit_pairs): `(bits, classes,
-      sample_weight)` with `sequence_length` steps; pass `stream=True` for a
-      stateful model.
+      sample_weight)` with `sequence_length` steps; streams (`stream=True`)
+      when the configuration is `stateful`, whose `batch_size` must then be
+      the one passed here.
     - `mlp_autoencoder` (signal): `(x, x)` with `input_dim` features.
 
     Args:
@@ -153,7 +154,11 @@ def _check_mnist_size(key, value, expected):
 
 
 def _sequence_classifier(config):
-    return {"sequence_length": config["sequence_length"]}, None
+    options = {"sequence_length": config["sequence_length"]}
+    if config["stateful"]:
+        # A stateful model's batch k+1 must continue its batch k row by row.
+        options["stream"] = True
+    return options, None
 
 
 def _signal_autoencoder(config):

@@ -26,7 +26,7 @@ _FILES = {
 }
 # The held-out validation examples must not depend on the user's seed.
 _HOLDOUT_SEED = 20260101
-HOW_TO_PROVIDE = (
+_HOW_TO_PROVIDE = (
     "To provide MNIST, pass data_dir=<a directory holding "
     "train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte "
     f"and t10k-labels-idx1-ubyte, each .gz or not>, or set the {ENV_VAR} "
@@ -67,7 +67,7 @@ def read_mnist(directory, split):
     directory = str(directory)
     if not os.path.isdir(directory):
         raise DataNotFoundError(
-            f"The MNIST directory {directory} does not exist. {HOW_TO_PROVIDE}"
+            f"The MNIST directory {directory} does not exist. {_HOW_TO_PROVIDE}"
         )
     images_path, labels_path = (_find(directory, name) for name in _FILES[split])
     try:
@@ -75,7 +75,7 @@ def read_mnist(directory, split):
         labels = read_idx(labels_path, magic=LABELS_MAGIC)
         _check_mnist(images, labels, images_path, labels_path)
     except IdxFormatError as error:
-        raise IdxFormatError(f"{error} {HOW_TO_PROVIDE}") from error
+        raise IdxFormatError(f"{error} {_HOW_TO_PROVIDE}") from error
     return images, labels
 
 
@@ -86,7 +86,7 @@ def _find(directory, name):
             return path
     raise DataNotFoundError(
         f"MNIST file {name} (or {name}.gz) not found in {directory}. "
-        f"{HOW_TO_PROVIDE}"
+        f"{_HOW_TO_PROVIDE}"
     )
 
 
@@ -152,14 +152,18 @@ def mnist_digits(split, *, data_dir=None, tfds_data_dir=None, validation_fractio
 
 
 def _decoded(split, data_dir, tfds_data_dir):
-    if data_dir is None and tfds.builder("mnist", data_dir=tfds_data_dir).is_prepared():
-        return _read_tfds(split, tfds_data_dir)
-    directory = data_dir if data_dir is not None else os.environ.get(ENV_VAR)
-    if not directory:
-        raise DataNotFoundError(
-            "No MNIST data: data_dir is not given, the tfds dataset 'mnist' is "
-            f"not prepared, and {ENV_VAR} is not set. {HOW_TO_PROVIDE}"
-        )
+    directory = data_dir
+    if directory is None:
+        builder = tfds.builder("mnist", data_dir=tfds_data_dir)
+        if builder.is_prepared():
+            return _read_tfds(split, tfds_data_dir)
+        directory = os.environ.get(ENV_VAR)
+        if not directory:
+            raise DataNotFoundError(
+                "No MNIST data: data_dir is not given, the tfds dataset 'mnist' "
+                f"is not prepared (in {builder.data_dir}), and {ENV_VAR} is not "
+                f"set. {_HOW_TO_PROVIDE}"
+            )
     return _read_idx_cached(os.path.abspath(directory), split)
 
 
@@ -170,17 +174,13 @@ def _read_idx_cached(directory, split):
 
 @functools.lru_cache(maxsize=None)
 def _read_tfds(split, tfds_data_dir):
-    images, labels = tfds.as_numpy(
-        tfds.load(
-            "mnist",
-            split=split,
-            batch_size=-1,
-            as_supervised=True,
-            data_dir=tfds_data_dir,
-            download=False,
-        )
+    builder = tfds.builder("mnist", data_dir=tfds_data_dir)
+    chunks = list(
+        tfds.as_numpy(builder.as_dataset(split=split, as_supervised=True, batch_size=10000))
     )
-    return _read_only(images[..., 0], labels)
+    images = np.concatenate([chunk_images[..., 0] for chunk_images, _ in chunks])
+    labels = np.concatenate([chunk_labels for _, chunk_labels in chunks])
+    return _read_only(images, labels)
 
 
 def _read_only(*arrays):
@@ -217,14 +217,14 @@ def mnist_dataset(
         A `tf.data.Dataset` of `(images, labels)`: float32 pixels in [0, 1],
         int32 labels `(batch,)`.
     """
+    if not isinstance(flatten, bool):
+        raise ValueError(f"`flatten` must be True or False. Received: flatten={flatten!r}")
     images, labels = mnist_digits(
         split,
         data_dir=data_dir,
         tfds_data_dir=tfds_data_dir,
         validation_fraction=validation_fraction,
     )
-    if not isinstance(flatten, bool):
-        raise ValueError(f"`flatten` must be True or False. Received: flatten={flatten!r}")
     shape = (-1, DIGIT_SIZE * DIGIT_SIZE) if flatten else (-1, DIGIT_SIZE, DIGIT_SIZE, 1)
 
     def scale(images, labels):
