@@ -123,7 +123,8 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
     try:
         return args.func(args) or 0
-    except ValueError as error:
+    except (ValueError, FileNotFoundError) as error:
+        # Bad names, values, recipes and missing data: a message, no traceback.
         print(f"aezoo: error: {error}", file=sys.stderr)
         return 2
 

@@ -79,7 +79,20 @@ def evaluate_run(run_dir, split="test", max_batches=None):
     )
     metrics = {"split": split, **metrics}
     (run_dir / "metrics.json").write_text(json.dumps(metrics, indent=2))
+    _pictures(model, recipe, split, run_dir / "pictures")
     return metrics
+
+
+def _pictures(model, recipe, split, folder):
+    from aezoo import data
+    from aezoo.training import pictures
+
+    batch = next(iter(data.for_model(
+        recipe["model"], split, recipe["preset"], batch_size=10, shuffle=False,
+        model_overrides=recipe["model_overrides"],
+    )))
+    inputs, targets = _numpy(batch[0]), _numpy(batch[1])
+    pictures.model_pictures(model, recipe["model"], inputs, targets, folder)
 
 
 def _batches(dataset):

@@ -111,6 +111,44 @@ def side_by_side_gif(truth, prediction, path, fps=4):
     return path
 
 
+def model_pictures(model, name, inputs, targets, folder):
+    """The pictures that show what a trained registry model does.
+
+    Args:
+        model: the trained model.
+        name: its registry name.
+        inputs, targets: one evaluation batch (NumPy).
+        folder: where to write.
+
+    Returns:
+        The list of paths written.
+    """
+    folder = pathlib.Path(folder)
+    if name == "convlstm_bidir_predictor":
+        predicted = model.predict_on_batch(inputs[:1])
+        past_true = targets["past"][0][::-1]
+        past_pred = predicted["past"][0][::-1]
+        rows = [inputs[0], targets["future"][0], predicted["future"][0], past_true, past_pred]
+        labels = [
+            "input frames", "true future", "predicted future",
+            "true past (oldest first)", "predicted past (oldest first)",
+        ]
+        return [
+            frame_rows(rows, folder / "frames.png", labels),
+            side_by_side_gif(
+                np.concatenate([inputs[0], targets["future"][0]]),
+                np.concatenate([inputs[0], predicted["future"][0]]),
+                folder / "future.gif",
+            ),
+        ]
+    if name in ("conv_autoencoder", "sparse_autoencoder"):
+        paths = [image_pairs(inputs, model.predict_on_batch(inputs[:10]), folder / "reconstructions.png")]
+        if name == "sparse_autoencoder":
+            paths.append(filters_grid(model.get_layer("hidden").kernel, folder / "filters.png"))
+        return paths
+    return []
+
+
 def _as_images(batch):
     batch = np.asarray(batch)
     if batch.ndim == 2:
