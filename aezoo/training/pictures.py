@@ -15,17 +15,22 @@ import numpy as np  # noqa: E402
 from matplotlib import animation  # noqa: E402
 
 
-def loss_curves(history_csv, path, gradient_norms=None):
-    """Training/validation loss per epoch, and the gradient norm per step.
+def loss_curves(history_csv, path, gradient_log=None):
+    """Loss per epoch; per-step loss and global gradient norm when logged.
 
     Args:
         history_csv: a Keras `CSVLogger` file.
         path: the PNG to write.
-        gradient_norms: optional sequence of global gradient norms per step.
+        gradient_log: optional CSV `step,loss,global_norm` (written by
+            training with the `gradient_statistics` check).
     """
     with open(history_csv) as handle:
         rows = list(csv.DictReader(handle))
-    panels = 2 if gradient_norms is not None and len(gradient_norms) else 1
+    steps = []
+    if gradient_log is not None and pathlib.Path(gradient_log).exists():
+        with open(gradient_log) as handle:
+            steps = list(csv.DictReader(handle))
+    panels = 2 if steps else 1
     figure, axes = plt.subplots(1, panels, figsize=(6 * panels, 4), squeeze=False)
     axis = axes[0, 0]
     for key in [k for k in (rows[0] if rows else {}) if "loss" in k]:
@@ -34,12 +39,15 @@ def loss_curves(history_csv, path, gradient_norms=None):
     axis.set_yscale("log")
     axis.set_title("loss")
     axis.legend()
-    if panels == 2:
+    if steps:
         axis = axes[0, 1]
-        axis.plot(np.arange(1, len(gradient_norms) + 1), gradient_norms, lw=0.8)
+        x = [int(r["step"]) + 1 for r in steps]
+        axis.plot(x, [float(r["global_norm"]) for r in steps], lw=0.8, label="gradient norm (before clipping)")
+        axis.plot(x, [float(r["loss"]) for r in steps], lw=0.8, label="step loss")
         axis.set_xlabel("step")
         axis.set_yscale("log")
-        axis.set_title("global gradient norm (before clipping)")
+        axis.set_title("per step")
+        axis.legend()
     return _save(figure, path)
 
 

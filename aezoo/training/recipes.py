@@ -20,6 +20,10 @@ steps_per_epoch = 100      # 0: one pass over the training split
 validation_steps = 10      # 0: the whole validation split
 schedule = "constant"      # or "cosine" (decays to 0 over all steps)
 checkpoint_every_steps = 100   # BackupAndRestore frequency (0: every epoch)
+
+[diagnostics]              # see aezoo/training/diagnostics_setup.py
+checks = ["gradient_statistics", "code_collapse"]
+histogram_freq = 100
 ```
 
 `--set key=value` overrides use dotted keys (`fit.epochs=3`,
@@ -49,6 +53,7 @@ DEFAULTS = {
         "schedule": "constant",
         "checkpoint_every_steps": 0,
     },
+    "diagnostics": {"checks": [], "histogram_freq": 100},
 }
 
 SCHEDULES = ("constant", "cosine")
@@ -155,6 +160,9 @@ def validate(recipe):
         raise ValueError(
             f"`fit.schedule` must be one of {', '.join(SCHEDULES)}. Received: {fit['schedule']!r}"
         )
+    from aezoo.training.diagnostics_setup import check_section
+
+    check_section(recipe["diagnostics"])
     batch = recipe["data"].get("batch_size")
     if not isinstance(batch, int) or batch < 1:
         raise ValueError(f"`data.batch_size` must be an integer >= 1. Received: {batch!r}")

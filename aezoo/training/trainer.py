@@ -9,7 +9,9 @@ RUN/checkpoints/last.keras the model after the last finished epoch
 RUN/checkpoints/best.keras the model with the lowest validation loss
 RUN/history.csv            one row per epoch (appended across resumes)
 RUN/logs/                  TensorBoard
-RUN/status.json            finished | stopped_on_nan, steps, wall time
+RUN/status.json            finished | stopped_on_nan, wall time
+RUN/diagnostics.json       the verdicts of the recipe's [diagnostics] checks
+RUN/gradients.csv          loss and global gradient norm of every step
 RUN/pictures/              loss curve and the model's pictures
 ```
 
@@ -30,6 +32,7 @@ import keras
 from aezoo import registry
 from aezoo.training import pictures
 from aezoo.training import recipes as recipes_lib
+from aezoo.training.diagnostics_setup import Diagnostics
 
 
 @dataclass
@@ -126,6 +129,11 @@ def train(
             float(model.optimizer.learning_rate), decay_steps=steps * fit["epochs"]
         )
 
+    probe = next(iter(validation_data))
+    checks = Diagnostics(
+        recipe["diagnostics"], run_dir / "logs" / "train",
+        tuple(part.numpy() if hasattr(part, "numpy") else part for part in probe),
+    )
     all_callbacks = [keras.callbacks.TerminateOnNaN(raise_error=True)]
     all_callbacks += [
         keras.callbacks.BackupAndRestore(
@@ -142,6 +150,7 @@ def train(
         ),
         keras.callbacks.CSVLogger(str(run_dir / "history.csv"), append=True),
         keras.callbacks.TensorBoard(str(run_dir / "logs")),
+        *checks.callbacks,
         *callbacks,
     ]
     start = time.time()
@@ -167,7 +176,11 @@ def train(
             f"and backup in {run_dir} are kept."
         )
     _write_status(run_dir, status, time.time() - start)
-    pictures.loss_curves(run_dir / "history.csv", run_dir / "pictures" / "loss.png")
+    checks.write(run_dir, checks.verdicts(model, validation_data))
+    pictures.loss_curves(
+        run_dir / "history.csv", run_dir / "pictures" / "loss.png",
+        gradient_log=run_dir / "gradients.csv",
+    )
     return TrainResult(run_dir, model, status, history, recipe)
 
 
