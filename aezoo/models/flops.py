@@ -51,6 +51,24 @@ def _layer_flops(layer):
             positions = state_rows * state_cols
         state_map = 2 * math.prod(layer.recurrent_kernel_size) * filters * 4 * filters
         return time * (positions * input_map + state_rows * state_cols * state_map)
+    if isinstance(layer, keras.layers.ConvLSTM2D):
+        # Keras' own conv-LSTM: input map at the output positions (strided),
+        # state map at stride 1, one kernel size for both.
+        time, filters = in_shape[1], layer.filters
+        rows, cols = (out_shape[2], out_shape[3]) if layer.return_sequences else out_shape[1:3]
+        kernel = math.prod(layer.kernel_size)
+        per_step = 2 * rows * cols * kernel * 4 * filters * (in_shape[-1] + filters)
+        return time * per_step
+    if isinstance(layer, keras.layers.TimeDistributed):
+        inner = layer.layer
+        frames = in_shape[1]
+        inner_in = (1,) + in_shape[2:]
+        inner_out = (1,) + out_shape[2:]
+        return frames * _inner_flops(inner, inner_in, inner_out)
+    return _inner_flops(layer, in_shape, out_shape)
+
+
+def _inner_flops(layer, in_shape, out_shape):
     if isinstance(layer, keras.layers.Conv2DTranspose):
         kernel = math.prod(layer.kernel_size)
         return 2 * math.prod(in_shape[1:-1]) * kernel * in_shape[-1] * layer.filters

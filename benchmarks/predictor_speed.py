@@ -1,0 +1,137 @@
+"""Training throughput of `convlstm_bidir_predictor` against a plain Keras
+ConvLSTM2D stack of similar FLOPs, measured in the same run.
+
+    .venv/bin/python benchmarks/predictor_speed.py [--repeats 5] [--batch 16]
+
+Models (batch 16, 10 input frames of 64x64):
+
+- `aezoo default` / `aezoo as_posted`: the registry presets.
+- `aezoo default, unroll` and `aezoo default, XLA`: the default with the
+  Python-unrolled time loop, or compiled with `jit_compile=True`.
+- `keras ConvLSTM2D stack`: the keras-io approach: strided `ConvLSTM2D`
+  levels 16/32/64 (3x3) over the 10 input frames, then per-frame
+  `Conv2DTranspose` layers back to 64x64 with `ConvLSTM2D` levels at 16x16
+  (32 filters) and 64x64 (8 filters) for each of the 10 + 9 output frames;
+  its forward FLOPs per sequence are printed next to ours.
+
+Each timed window is `--steps` training steps (`train_on_batch` on a fixed
+batch) after 2 warm-up steps; windows of all models are interleaved and
+repeated `--repeats` times, and the median is reported. Training FLOPs are
+taken as 3x the forward FLOPs (forward + two backward products per
+multiply-add), the usual convention. The CPU peak is measured the same way
+as the models: a large float32 matmul through TensorFlow on this machine.
+"""
+
+import argparse
+import statistics
+import time
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+import aezoo
+from aezoo.models.flops import count_flops
+
+
+def keras_reference(frames_in=10, frames_out=10, frames_past=9, size=64):
+    """A plain Keras conv-LSTM stack with the predictor's inputs and outputs."""
+    inputs = keras.Input((frames_in, size, size, 1))
+    x = inputs
+    for filters in (16, 32, 64):
+        x = keras.layers.ConvLSTM2D(filters, 3, strides=2, padding="same", return_sequences=True)(x)
+    outputs = {}
+    for head, steps in (("future", frames_out), ("past", frames_past)):
+        y = keras.layers.Lambda(lambda t, n=steps: t[:, -n:])(x) if steps < frames_in else x
+        y = keras.layers.TimeDistributed(keras.layers.Conv2DTranspose(32, 3, strides=2, padding="same"))(y)
+        y = keras.layers.ConvLSTM2D(32, 3, padding="same", return_sequences=True)(y)
+        y = keras.layers.TimeDistributed(keras.layers.Conv2DTranspose(16, 3, strides=2, padding="same"))(y)
+        y = keras.layers.ConvLSTM2D(8, 3, padding="same", return_sequences=True)(
+            keras.layers.TimeDistributed(keras.layers.Conv2DTranspose(8, 3, strides=2, padding="same"))(y)
+        )
+        outputs[head] = keras.layers.Dense(1, activation="sigmoid", name=head)(y)
+    model = keras.Model(inputs, outputs)
+    model.compile(
+        optimizer=keras.optimizers.Adam(1e-3, global_clipnorm=1.0),
+        loss={"future": "mse", "past": "mse"},
+    )
+    return model
+
+
+def make_models():
+    models = {
+        "aezoo default": aezoo.build("convlstm_bidir_predictor"),
+        "aezoo default, unroll": aezoo.build("convlstm_bidir_predictor", unroll=True),
+        "aezoo as_posted": aezoo.build("convlstm_bidir_predictor", "as_posted"),
+        "keras ConvLSTM2D stack": keras_reference(),
+    }
+    xla = aezoo.build("convlstm_bidir_predictor")
+    xla.compile(optimizer=xla.optimizer, loss=xla.loss, jit_compile=True)
+    models["aezoo default, XLA"] = xla
+    return models
+
+
+def batch_for(model, batch_size, rng):
+    x = rng.random((batch_size,) + tuple(model.inputs[0].shape[1:]), "float32")
+    y = {k: rng.random((batch_size,) + tuple(v.shape[1:]), "float32") for k, v in model.output.items()}
+    return x, y
+
+
+def matmul_peak(n=4096, repeats=5):
+    a = tf.random.normal((n, n))
+    b = tf.random.normal((n, n))
+    matmul = tf.function(lambda: tf.reduce_sum(tf.matmul(a, b)))
+    matmul()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        matmul().numpy()
+        times.append(time.perf_counter() - start)
+    return 2 * n**3 / statistics.median(times) / 1e9
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--batch", type=int, default=16)
+    parser.add_argument("--steps", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--only", action="append", help="model label (repeatable)")
+    args = parser.parse_args()
+    keras.utils.set_random_seed(0)
+    rng = np.random.default_rng(0)
+    models = make_models()
+    if args.only:
+        models = {k: v for k, v in models.items() if k in args.only}
+    batches = {name: batch_for(model, args.batch, rng) for name, model in models.items()}
+    for name, model in models.items():
+        for _ in range(2):
+            model.train_on_batch(*batches[name])
+    times = {name: [] for name in models}
+    for _ in range(args.repeats):
+        for name, model in models.items():
+            start = time.perf_counter()
+            for _ in range(args.steps):
+                model.train_on_batch(*batches[name])
+            times[name].append((time.perf_counter() - start) / args.steps)
+    peak = matmul_peak()
+    print(f"\nbatch {args.batch}, median of {args.repeats} windows of {args.steps} steps; "
+          f"measured matmul peak {peak:.0f} GFLOP/s\n")
+    print("| model | params | forward GFLOP/seq | step s | sequences/s | GFLOP/s (3x fwd) | % of matmul peak |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    rates = {}
+    for name, model in models.items():
+        step = statistics.median(times[name])
+        flops = count_flops(model) / 1e9
+        rate = 3 * flops * args.batch / step
+        rates[name] = rate
+        print(f"| {name} | {model.count_params():,} | {flops:.2f} | {step:.3f} | "
+              f"{args.batch / step:.1f} | {rate:.0f} | {100 * rate / peak:.0f}% |")
+    if "keras ConvLSTM2D stack" in rates:
+        reference = rates["keras ConvLSTM2D stack"]
+        print("\nGFLOP/s ratio to the Keras ConvLSTM2D stack: " + ", ".join(
+            f"{name} {rate / reference:.2f}" for name, rate in rates.items()
+            if name != "keras ConvLSTM2D stack"))
+
+
+if __name__ == "__main__":
+    main()
