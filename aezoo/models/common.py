@@ -32,6 +32,12 @@ def check_float(name, value, minimum=0.0, allow_none=False, strict=False):
     return float(value)
 
 
+def check_bool(name, value):
+    if not isinstance(value, bool):
+        raise ValueError(f"`{name}` must be True or False. Received: {name}={value!r}")
+    return value
+
+
 def check_choice(name, value, choices):
     if value not in choices:
         raise ValueError(

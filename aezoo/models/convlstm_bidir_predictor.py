@@ -113,8 +113,7 @@ def _create_convlstm_bidir_predictor(
     common.check_int("recurrent_kernel_size", recurrent_kernel_size)
     common.check_choice("padding", padding, ("same", "valid"))
     common.check_choice("loss", loss, LOSSES)
-    if not isinstance(unroll, bool):
-        raise ValueError(f"`unroll` must be True or False. Received: unroll={unroll!r}")
+    common.check_bool("unroll", unroll)
     levels = len(channels)
     if image_size % 2**levels:
         raise ValueError(

@@ -71,9 +71,8 @@ def _create_lstm_sequence_classifier(
     common.check_int("num_classes", num_classes, minimum=2)
     common.check_int("units", units)
     common.check_int("num_layers", num_layers)
-    for name, value in (("time_major", time_major), ("stateful", stateful)):
-        if not isinstance(value, bool):
-            raise ValueError(f"`{name}` must be True or False. Received: {name}={value!r}")
+    common.check_bool("time_major", time_major)
+    common.check_bool("stateful", stateful)
     if batch_size is not None:
         common.check_int("batch_size", batch_size)
     if stateful and batch_size is None and not time_major:

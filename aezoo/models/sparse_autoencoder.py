@@ -92,10 +92,7 @@ def _create_sparse_autoencoder(
     l1 = common.check_float("l1", l1)
     l2 = common.check_float("l2", l2)
     common.check_choice("loss", loss, LOSSES)
-    if not isinstance(per_sample_kl, bool):
-        raise ValueError(
-            f"`per_sample_kl` must be True or False. Received: per_sample_kl={per_sample_kl!r}"
-        )
+    common.check_bool("per_sample_kl", per_sample_kl)
     sparsity = KLSparsity(rho=rho, weight=kl_weight, per_sample=per_sample_kl)
 
     pixels = keras.Input((input_dim,), name="pixels")

@@ -140,17 +140,17 @@ def _pixel_mse(model, dataset, config):
 
 
 def _sparse(model, dataset, config):
-    import keras
+    from aezoo import diagnostics
 
     result = _pixel_mse(model, dataset, config)
-    hidden = keras.Model(model.inputs, model.get_layer("hidden").output)
-    activations = np.concatenate([hidden.predict_on_batch(x) for x, _ in _batches(dataset)])
-    unit_means = activations.mean(axis=0)
+    sparsity = diagnostics.activation_sparsity(
+        model, dataset, layer_name="hidden", rho=config["rho"], max_examples=None
+    ).numbers
     result.update(
         rho=float(config["rho"]),
-        mean_activation=float(unit_means.mean()),
-        unit_mean_min=float(unit_means.min()),
-        unit_mean_max=float(unit_means.max()),
+        mean_activation=sparsity["mean_activation"],
+        unit_mean_min=sparsity["min_unit_mean"],
+        unit_mean_max=sparsity["max_unit_mean"],
     )
     return result
 
