@@ -245,23 +245,13 @@ class SpatialLSTM2D(keras.layers.Layer):
             sequence = ops.stack(outputs, axis=1) if self.return_sequences else None
         else:
             # keras.ops.scan (TF backend) wants per-step outputs shaped like
-            # the carry, so h and c travel as one tensor.
+            # the carry: the carry is the pair (h, c), and so is each output.
             def step(carry, projected_t):
-                h, c = ops.split(carry, 2, axis=-1)
-                h, c = self._step(projected_t, h, c)
-                carry = ops.concatenate([h, c], axis=-1)
+                carry = self._step(projected_t, *carry)
                 return carry, carry
 
-            carry, stacked = ops.scan(
-                step,
-                ops.concatenate([h, c], axis=-1),
-                ops.moveaxis(projected, 1, 0),
-            )
-            h, c = ops.split(carry, 2, axis=-1)
-            sequence = None
-            if self.return_sequences:
-                sequence = ops.moveaxis(stacked[..., : self.filters], 0, 1)
-
+            (h, c), (hs, _) = ops.scan(step, (h, c), ops.moveaxis(projected, 1, 0))
+            sequence = ops.moveaxis(hs, 0, 1) if self.return_sequences else None
         output = sequence if self.return_sequences else h
         if self.return_state:
             return [output, h, c]

@@ -58,7 +58,7 @@ PRESETS = {
     },
 }
 
-LOSSES = ("mean_squared_error", "batch_sum_squared_error")
+LOSSES = ("mean_squared_error", "binary_crossentropy", "batch_sum_squared_error")
 
 
 @register_model(
@@ -164,11 +164,12 @@ def _create_convlstm_bidir_predictor(
 
     outputs = {"future": decoder("future", frames_out), "past": decoder("past", frames_past)}
     model = keras.Model(frames, outputs, name="convlstm_bidir_predictor")
-    loss_fn = (
-        keras.losses.MeanSquaredError()
-        if loss == "mean_squared_error"
-        else SumSquaredError(reduction="sum")
-    )
+    loss_fn = {
+        "mean_squared_error": keras.losses.MeanSquaredError,
+        # Pixels as Bernoulli probabilities (Srivastava et al. 2015).
+        "binary_crossentropy": keras.losses.BinaryCrossentropy,
+        "batch_sum_squared_error": lambda: SumSquaredError(reduction="sum"),
+    }[loss]()
     model.compile(
         optimizer=common.make_optimizer(
             optimizer, learning_rate, global_clipnorm, clipvalue
