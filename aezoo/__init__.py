@@ -14,11 +14,35 @@ from aezoo.registry import register_model
 
 __version__ = "0.1.0"
 
+# Loaded on first use, so that `import aezoo` (and loading a `.keras` file)
+# pulls in neither tensorflow-datasets nor KerasTuner.
+_LAZY = {
+    "train": "aezoo.training",
+    "evaluate": "aezoo.training",
+    "export": "aezoo.artifact",
+    "load": "aezoo.artifact",
+    "predict": "aezoo.artifact",
+}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'aezoo' has no attribute {name!r}")
+
+
 __all__ = [
     "build",
     "describe",
+    "evaluate",
+    "export",
     "get_config",
     "list_models",
     "list_presets",
+    "load",
+    "predict",
     "register_model",
+    "train",
 ]

@@ -65,12 +65,70 @@ def _cmd_train(args):
 
 
 def _cmd_evaluate(args):
+    import pathlib
+
+    from aezoo.training.evaluate import evaluate_artifact
     from aezoo.training.evaluate import evaluate_run
 
-    metrics = evaluate_run(args.run_dir, split=args.split, max_batches=args.max_batches)
+    if pathlib.Path(args.target).is_dir() and (pathlib.Path(args.target) / "recipe.json").exists():
+        metrics = evaluate_run(args.target, split=args.split, max_batches=args.max_batches)
+        card_metrics = {}
+    else:
+        metrics, card_metrics = evaluate_artifact(
+            args.target, split=args.split, max_batches=args.max_batches
+        )
     width = max(len(key) for key in metrics)
+    if card_metrics:
+        print(f"{'metric':<{width}}  {'measured':>12}  {'card':>12}")
     for key, value in metrics.items():
-        print(f"{key:<{width}}  {value:.6g}" if isinstance(value, float) else f"{key:<{width}}  {value}")
+        shown = f"{value:.6g}" if isinstance(value, float) else str(value)
+        line = f"{key:<{width}}  {shown:>12}"
+        if card_metrics:
+            card = card_metrics.get(key, "")
+            line += f"  {card:>12.6g}" if isinstance(card, float) else f"  {card!s:>12}"
+        print(line)
+
+
+def _cmd_export(args):
+    from aezoo.training.release import export_run
+
+    card = export_run(
+        args.source, args.out, overwrite=args.overwrite, name=args.name,
+        preset=args.preset, max_batches=args.max_batches,
+    )
+    print(f"aezoo: exported {card['model']} ({card['preset']}) to {args.out}: "
+          f"{len(card['files'])} files, metrics {card['metrics']}")
+
+
+def _cmd_predict(args):
+    import numpy as np
+
+    import aezoo
+    from aezoo.artifact.inference import InputError
+
+    try:
+        inputs = np.load(args.input, allow_pickle=False)
+    except (OSError, ValueError) as error:
+        raise ValueError(f"cannot read {args.input} as a .npy array ({error}); save it with np.save") from None
+    model = aezoo.load(args.name_or_path)
+    try:
+        outputs = aezoo.predict(model, inputs)
+    except InputError as error:
+        raise ValueError(f"{args.input}: {error}") from None
+    if isinstance(outputs, dict):
+        key = args.output or next(iter(outputs))
+        if key not in outputs:
+            raise ValueError(f"--output must be one of {sorted(outputs)}; got {key!r}")
+        chosen = outputs[key]
+    else:
+        chosen = outputs
+    np.save(args.out, chosen)
+    print(f"aezoo: wrote {args.out} {chosen.shape} {chosen.dtype}")
+    if args.picture:
+        from aezoo.training.pictures import prediction_picture
+
+        prediction_picture(model.name, inputs, outputs, args.picture)
+        print(f"aezoo: wrote {args.picture}")
 
 
 def build_parser():
@@ -110,12 +168,46 @@ def build_parser():
     train.set_defaults(func=_cmd_train)
 
     evaluate = commands.add_parser(
-        "evaluate", help="metrics of a run folder's best checkpoint on a held-out split"
+        "evaluate",
+        help="metrics of a shipped artifact (by NAME) or of a run folder, on a held-out split",
+        description="NAME: the artifact in artifacts/NAME (verified first), measured with "
+        "its card's protocol and printed beside the card. DIR: a run folder's best "
+        "checkpoint (writes DIR/metrics.json and pictures).",
     )
-    evaluate.add_argument("run_dir", metavar="DIR", help="a run folder made by `aezoo train`")
+    evaluate.add_argument("target", metavar="NAME|DIR", help="a model name or a run folder")
     evaluate.add_argument("--split", default="test", help="data split (default: test)")
     evaluate.add_argument("--max-batches", type=_positive_int, help="evaluate only N batches")
     evaluate.set_defaults(func=_cmd_evaluate)
+
+    export = commands.add_parser(
+        "export",
+        help="write model.keras + SavedModel + card.json (atomic) from a run folder or checkpoint",
+        description="Exports SOURCE (a run folder's best checkpoint, or a .keras file) to "
+        "--out: model.keras, saved_model/ (endpoint 'serve'), pictures/ and card.json with "
+        "the metrics measured on the test split and a sha256 of every file. An existing "
+        "artifact is replaced only with --overwrite, and never half-replaced.",
+    )
+    export.add_argument("source", metavar="RUN_DIR|CHECKPOINT")
+    export.add_argument("--out", required=True, help="artifact folder, e.g. artifacts/NAME")
+    export.add_argument("--overwrite", action="store_true", help="replace an existing artifact")
+    export.add_argument("--name", help="registry name of a bare checkpoint (default: the model's name)")
+    export.add_argument("--preset", default="default", help="preset of a bare checkpoint")
+    export.add_argument("--max-batches", type=_positive_int,
+                        help="measure the card's metrics on N batches only (quick checks)")
+    export.set_defaults(func=_cmd_export)
+
+    predict = commands.add_parser(
+        "predict",
+        help="run a trained model on a .npy batch (validated first)",
+        description="Loads NAME from artifacts/ (or an artifact folder), checks the input's "
+        "dtype, shape, finiteness and value range, and saves the output.",
+    )
+    predict.add_argument("name_or_path", metavar="NAME|DIR")
+    predict.add_argument("--input", required=True, help="float32 .npy batch")
+    predict.add_argument("--out", required=True, help="output .npy")
+    predict.add_argument("--output", help="which named output to save (default: the first)")
+    predict.add_argument("--picture", help="also write a .png (images) or .png/.gif (frames)")
+    predict.set_defaults(func=_cmd_predict)
     return parser
 
 

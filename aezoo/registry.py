@@ -37,6 +37,8 @@ class ModelInfo:
         inputs: human-readable input spec, may use config keys in braces.
         outputs: human-readable output spec, likewise.
         summary: the factory's docstring summary.
+        value_range: `(low, high)` that every input value must lie in, or
+            `None` when the inputs have no such contract.
     """
 
     name: str
@@ -49,13 +51,14 @@ class ModelInfo:
     outputs: str
     summary: str = ""
     module: str = field(default="", compare=False)
+    value_range: tuple = None
 
 
 _MODELS = {}
 _plugins_loaded = False
 
 
-def register_model(*, presets, task, dataset, source, inputs, outputs):
+def register_model(*, presets, task, dataset, source, inputs, outputs, value_range=None):
     """Decorator that registers a model factory under its function name.
 
     Args:
@@ -66,6 +69,8 @@ def register_model(*, presets, task, dataset, source, inputs, outputs):
         source: provenance, e.g. `"seed 001"`.
         inputs: input spec, e.g. `"(batch, {image_size}, {image_size}, 1) float32 in [0, 1]"`.
         outputs: output spec, same conventions.
+        value_range: optional `(low, high)` contract on the input values;
+            `aezoo.predict` refuses inputs outside it.
 
     Example:
 
@@ -109,6 +114,7 @@ def register_model(*, presets, task, dataset, source, inputs, outputs):
             outputs=outputs,
             summary=doc[0] if doc else "",
             module=factory.__module__,
+            value_range=None if value_range is None else tuple(float(v) for v in value_range),
         )
         return factory
 

@@ -151,6 +151,18 @@ def mnist_digits(split, *, data_dir=None, tfds_data_dir=None, validation_fractio
     return images[chosen], labels[chosen]
 
 
+def describe_source(data_dir=None, tfds_data_dir=None):
+    """Where `mnist_digits` reads from, in words (for model cards)."""
+    if data_dir is None:
+        if tfds.builder("mnist", data_dir=tfds_data_dir).is_prepared():
+            return "tfds mnist (prepared)"
+        data_dir = os.environ.get(ENV_VAR)
+        if not data_dir:
+            return "none"
+        return f"MNIST IDX files in {ENV_VAR}={data_dir}"
+    return f"MNIST IDX files in {data_dir}"
+
+
 def _decoded(split, data_dir, tfds_data_dir):
     directory = data_dir
     if directory is None:

@@ -52,6 +52,7 @@ PRESETS = {
     task="image reconstruction through a low-dimensional code",
     dataset="mnist",
     source="seed 001",
+    value_range=(0, 1),
     inputs="(batch, {image_size}, {image_size}, 1) float32 in [0, 1]",
     outputs="(batch, {image_size}, {image_size}, 1) in [0, 1]; code in layer 'code'",
 )

@@ -66,6 +66,7 @@ LOSSES = ("mean_squared_error", "binary_crossentropy", "batch_sum_squared_error"
     task="video prediction: future frames and reversed past frames from a clip",
     dataset="moving_mnist",
     source="seed 000",
+    value_range=(0, 1),
     inputs="(batch, {frames_in}, {image_size}, {image_size}, {image_channels}) float32 in [0, 1]",
     outputs=(
         '{{"future": (batch, {frames_out}, {image_size}, {image_size}, {image_channels}), '

@@ -45,6 +45,7 @@ PRESETS = {
     task="per-step classification of a bit stream: class = 2 * previous + current",
     dataset="bit_pairs",
     source="seed 002",
+    value_range=(0, 1),
     inputs="(batch, {sequence_length}, 1) float32 bits, batch-major",
     outputs="(batch, {sequence_length}, {num_classes}) class probabilities per step",
 )

@@ -44,6 +44,7 @@ PRESETS = {
     task="signal identity: output the input value",
     dataset="signal",
     source="seed 004",
+    value_range=(-1, 1),
     inputs="(batch, {input_dim}) float32 in [-1, 1]",
     outputs="(batch, {input_dim}) estimate of the input",
 )

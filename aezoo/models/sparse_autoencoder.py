@@ -60,6 +60,7 @@ LOSSES = ("mean_squared_error", "half_batch_sum_squared_error")
     task="sparse denoising reconstruction; filters = hidden units' input weights",
     dataset="mnist",
     source="seed 003",
+    value_range=(0, 1),
     inputs="(batch, {input_dim}) float32 in [0, 1]",
     outputs="(batch, {input_dim}) linear; hidden activations in layer 'hidden'",
 )

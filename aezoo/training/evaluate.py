@@ -5,7 +5,8 @@ Each model is judged by the figure its task is known by:
 - `convlstm_bidir_predictor`: per-frame MSE (squared error summed over a
   frame's pixels, averaged over frames and sequences) of the future and past
   heads, and the same figure for two trivial baselines: the all-zero frame
-  and a copy of the last input frame.
+  and a copy of the last input frame; and the mean SSIM of the future
+  frames (`tf.image.ssim`) for the model and both baselines.
 - `conv_autoencoder`: per-pixel test MSE.
 - `lstm_sequence_classifier`: accuracy on the steps that have a previous bit.
 - `sparse_autoencoder`: per-pixel test MSE and the hidden units' mean
@@ -16,6 +17,12 @@ Each model is judged by the figure its task is known by:
 import numpy as np
 
 from aezoo import registry
+
+
+# Data options of the evaluation protocol, where the split's default differs.
+EVALUATION_OPTIONS = {
+    "mlp_autoencoder": {"num_examples": 10_000},  # 10,000 fresh inputs (issue 6)
+}
 
 
 def evaluate(model, name, preset="default", *, split="test", batch_size=64,
@@ -44,11 +51,27 @@ def evaluate(model, name, preset="default", *, split="test", batch_size=64,
         )
     dataset = data.for_model(
         name, split, preset, batch_size=batch_size, shuffle=False,
-        model_overrides=model_overrides or {},
+        model_overrides=model_overrides or {}, **EVALUATION_OPTIONS.get(name, {}),
     )
     if max_batches:
         dataset = dataset.take(max_batches)
     return _EVALUATORS[name](model, dataset, registry.get_config(name, preset, **(model_overrides or {})))
+
+
+def read_run(run_dir):
+    """`(recipe, best checkpoint path)` of a finished run folder."""
+    import json
+    import pathlib
+
+    run_dir = pathlib.Path(run_dir)
+    recipe_file = run_dir / "recipe.json"
+    checkpoint = run_dir / "checkpoints" / "best.keras"
+    if not recipe_file.is_file() or not checkpoint.is_file():
+        raise ValueError(
+            f"{run_dir} is not a finished aezoo run folder (it needs recipe.json "
+            f"and checkpoints/best.keras). Train first: aezoo train NAME --out {run_dir}"
+        )
+    return json.loads(recipe_file.read_text()), checkpoint
 
 
 def evaluate_run(run_dir, split="test", max_batches=None):
@@ -63,14 +86,7 @@ def evaluate_run(run_dir, split="test", max_batches=None):
     import keras
 
     run_dir = pathlib.Path(run_dir)
-    recipe_file = run_dir / "recipe.json"
-    checkpoint = run_dir / "checkpoints" / "best.keras"
-    if not recipe_file.exists() or not checkpoint.exists():
-        raise ValueError(
-            f"{run_dir} is not a finished aezoo run folder (it needs recipe.json "
-            f"and checkpoints/best.keras). Train first: aezoo train NAME --out {run_dir}"
-        )
-    recipe = json.loads(recipe_file.read_text())
+    recipe, checkpoint = read_run(run_dir)
     model = keras.saving.load_model(checkpoint)
     metrics = evaluate(
         model, recipe["model"], recipe["preset"], split=split,
@@ -83,16 +99,42 @@ def evaluate_run(run_dir, split="test", max_batches=None):
     return metrics
 
 
+def evaluate_artifact(name_or_path, split="test", max_batches=None):
+    """Re-measures a shipped artifact with its card's protocol.
+
+    The artifact is verified (sha256 of every file) and loaded; the metrics
+    are measured on `split` with the card's batch size and data options.
+
+    Returns:
+        `(measured, card_metrics)`: two dicts of metric -> value.
+    """
+    from aezoo import artifact
+
+    model = artifact.load(name_or_path)
+    card = artifact.read_card(name_or_path)
+    recipe = card.get("recipe") or {}
+    measured = evaluate(
+        model, card["model"], card.get("preset", "default"), split=split,
+        batch_size=(recipe.get("data") or {}).get("batch_size", 64),
+        max_batches=max_batches, model_overrides=recipe.get("model_overrides") or {},
+    )
+    return measured, card.get("metrics", {})
+
+
 def _pictures(model, recipe, split, folder):
+    model_pictures_for(model, recipe["model"], recipe["preset"], recipe["model_overrides"], split, folder)
+
+
+def model_pictures_for(model, name, preset, model_overrides, split, folder):
+    """Writes the model's pictures for the first 10 examples of `split`."""
     from aezoo import data
     from aezoo.training import pictures
 
     batch = next(iter(data.for_model(
-        recipe["model"], split, recipe["preset"], batch_size=10, shuffle=False,
-        model_overrides=recipe["model_overrides"],
+        name, split, preset, batch_size=10, shuffle=False, model_overrides=model_overrides,
     )))
     inputs, targets = _numpy(batch[0]), _numpy(batch[1])
-    pictures.model_pictures(model, recipe["model"], inputs, targets, folder)
+    pictures.model_pictures(model, name, inputs, targets, folder)
 
 
 def _batches(dataset):
@@ -110,19 +152,36 @@ def _frame_mse(truth, prediction):
     return np.sum((prediction - truth) ** 2, axis=(2, 3, 4)).mean(axis=1)
 
 
+def _frame_ssim(truth, prediction):
+    """Mean SSIM over a sequence's frames (`tf.image.ssim`: 11x11 Gaussian
+    window, sigma 1.5, k1 0.01, k2 0.03, dynamic range 1), per sequence."""
+    import tensorflow as tf
+
+    batch, steps = truth.shape[:2]
+    values = tf.image.ssim(
+        tf.reshape(truth, (-1,) + truth.shape[2:]),
+        tf.reshape(prediction, (-1,) + prediction.shape[2:]),
+        max_val=1.0,
+    )
+    return values.numpy().reshape(batch, steps).mean(axis=1)
+
+
 def _predictor(model, dataset, config):
     sums, count = {}, 0
     for frames, targets in _batches(dataset):
         predicted = model.predict_on_batch(frames)
         future = targets["future"]
+        zero = np.zeros_like(future)
+        copy_last = np.repeat(frames[:, -1:], future.shape[1], axis=1)
         values = {
             "frame_mse_future": _frame_mse(future, predicted["future"]),
             "frame_mse_past": _frame_mse(targets["past"], predicted["past"]),
             "frame_mae_future": np.abs(predicted["future"] - future).sum(axis=(2, 3, 4)).mean(axis=1),
-            "baseline_zero_frame_mse_future": _frame_mse(future, np.zeros_like(future)),
-            "baseline_copy_last_frame_mse_future": _frame_mse(
-                future, np.repeat(frames[:, -1:], future.shape[1], axis=1)
-            ),
+            "ssim_future": _frame_ssim(future, predicted["future"]),
+            "baseline_zero_frame_mse_future": _frame_mse(future, zero),
+            "baseline_zero_ssim_future": _frame_ssim(future, zero),
+            "baseline_copy_last_frame_mse_future": _frame_mse(future, copy_last),
+            "baseline_copy_last_ssim_future": _frame_ssim(future, copy_last),
         }
         for key, per_example in values.items():
             sums[key] = sums.get(key, 0.0) + float(per_example.sum())

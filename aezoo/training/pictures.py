@@ -154,7 +154,60 @@ def model_pictures(model, name, inputs, targets, folder):
         if name == "sparse_autoencoder":
             paths.append(filters_grid(model.get_layer("hidden").kernel, folder / "filters.png"))
         return paths
+    if name == "mlp_autoencoder":
+        return [estimate_plot(inputs, model.predict_on_batch(inputs), folder / "estimates.png")]
+    if name == "lstm_sequence_classifier":
+        return [classes_plot(inputs[0], targets[0], model.predict_on_batch(inputs[:1])[0],
+                             folder / "classes.png")]
     return []
+
+
+def estimate_plot(inputs, estimates, path):
+    """Estimate against input for a 1-D autoencoder (the identity is ideal)."""
+    figure, axis = plt.subplots(figsize=(3.5, 3.2))
+    axis.plot([-1, 1], [-1, 1], color="0.8", linewidth=3, label="identity")
+    axis.scatter(np.ravel(inputs), np.ravel(estimates), s=8, label="estimate")
+    axis.set_xlabel("input")
+    axis.set_ylabel("estimate")
+    axis.legend(fontsize=7)
+    return _save(figure, path)
+
+
+def classes_plot(bits, classes, probabilities, path):
+    """A bit sequence, its true per-step classes and the predicted ones."""
+    steps = np.arange(len(bits))
+    figure, (top, bottom) = plt.subplots(2, 1, figsize=(6, 3), sharex=True)
+    top.step(steps, np.ravel(bits), where="mid")
+    top.set_ylabel("bit")
+    bottom.plot(steps, np.ravel(classes), "o", markersize=8, fillstyle="none", label="true")
+    bottom.plot(steps, np.argmax(probabilities, axis=-1), "x", label="predicted")
+    bottom.set_ylabel("class")
+    bottom.set_xlabel("step")
+    bottom.legend(fontsize=7, ncol=2)
+    return _save(figure, path)
+
+
+def prediction_picture(name, inputs, outputs, path):
+    """The picture of an `aezoo predict` call: `.png` (images or frame rows)
+    or `.gif` (input frames followed by the predicted future)."""
+    path = pathlib.Path(path)
+    if path.suffix not in (".png", ".gif"):
+        raise ValueError(f"--picture must end in .png or .gif; got {path.name!r}")
+    if name == "convlstm_bidir_predictor":
+        future = outputs["future"][0]
+        if path.suffix == ".gif":
+            held = np.repeat(inputs[0][-1:], len(future), axis=0)
+            return side_by_side_gif(
+                np.concatenate([inputs[0], held]), np.concatenate([inputs[0], future]), path
+            )
+        return frame_rows([inputs[0], future], path, ["input frames", "predicted future"])
+    if path.suffix == ".gif":
+        raise ValueError(f"a .gif picture is for frame predictors; use .png for {name}")
+    if name in ("conv_autoencoder", "sparse_autoencoder"):
+        return image_pairs(inputs, outputs, path)
+    if name == "mlp_autoencoder":
+        return estimate_plot(inputs, outputs, path)
+    raise ValueError(f"aezoo has no prediction picture for {name}")
 
 
 def _as_images(batch):

@@ -1,0 +1,105 @@
+"""`export_run`: a finished run folder (or a checkpoint) -> a measured artifact.
+
+The card's metrics are measured here, on the model's evaluation split, by
+the same `evaluate` that `aezoo evaluate NAME` runs on the artifact, so the
+card and the command agree.
+"""
+
+import csv
+import json
+import pathlib
+import tempfile
+
+from aezoo import registry
+from aezoo.artifact import ArtifactError
+from aezoo.artifact import export
+from aezoo.training.evaluate import evaluate
+from aezoo.training.evaluate import model_pictures_for
+from aezoo.training.evaluate import read_run
+
+EVALUATION_SPLIT = "test"
+
+
+def export_run(source, out_dir, *, overwrite=False, name=None, preset="default",
+               max_batches=None):
+    """Exports a run folder's best checkpoint (or a `.keras` file) with a card.
+
+    Args:
+        source: a run folder made by `aezoo train`, or a `.keras` checkpoint.
+        out_dir: the artifact folder.
+        overwrite: replace an existing artifact (it is never half-replaced).
+        name, preset: registry name and preset, for a bare checkpoint (a run
+            folder records its own).
+        max_batches: measure the card's metrics on this many batches only
+            (for quick checks; shipped cards use the whole split).
+
+    Returns:
+        The card.
+    """
+    import keras
+
+    source = pathlib.Path(source)
+    recipe, training = None, {}
+    if source.is_dir():
+        recipe, checkpoint = read_run(source)
+        name, preset = recipe["model"], recipe["preset"]
+        training = _training_record(source)
+    elif source.suffix == ".keras" and source.is_file():
+        checkpoint = source
+    else:
+        raise ArtifactError(
+            f"{source} is neither a run folder nor a .keras checkpoint. "
+            f"Pass the folder `aezoo train` wrote (runs/NAME-PRESET) or a .keras file."
+        )
+    model = keras.saving.load_model(checkpoint)
+    name = name or model.name
+    registry.get_model_info(name)
+    overrides = recipe["model_overrides"] if recipe else {}
+    batch_size = recipe["data"]["batch_size"] if recipe else 64
+    training["steps"] = int(model.optimizer.iterations.numpy()) if model.optimizer else None
+    metrics = evaluate(
+        model, name, preset, split=EVALUATION_SPLIT, batch_size=batch_size,
+        max_batches=max_batches, model_overrides=overrides,
+    )
+    card = {
+        "recipe": recipe,
+        "data": _data_record(name, recipe),
+        "training": training,
+        "checkpoint": "best validation loss" if source.is_dir() else str(source),
+        "metrics": metrics,
+        "metrics_split": EVALUATION_SPLIT,
+        "metrics_command": f"aezoo evaluate {name}",
+        "metrics_max_batches": max_batches,
+    }
+    with tempfile.TemporaryDirectory() as pictures:
+        model_pictures_for(model, name, preset, overrides, EVALUATION_SPLIT, pathlib.Path(pictures))
+        return export(model, out_dir, name=name, preset=preset, card=card,
+                      pictures=pictures, overwrite=overwrite)
+
+
+def _training_record(run_dir):
+    record = {}
+    status = run_dir / "status.json"
+    if status.is_file():
+        record.update(json.loads(status.read_text()))
+    history = run_dir / "history.csv"
+    if history.is_file():
+        with open(history, newline="") as handle:
+            rows = list(csv.DictReader(handle))
+        record["epochs"] = len(rows)
+        if rows:
+            record["last_epoch"] = {k: float(v) for k, v in rows[-1].items() if k != "epoch"}
+    return record
+
+
+def _data_record(name, recipe):
+    from aezoo.data.mnist import describe_source
+
+    info = registry.get_model_info(name)
+    record = {"dataset": info.dataset, "train_split": "train", "evaluation_split": EVALUATION_SPLIT}
+    if recipe:
+        record["options"] = recipe["data"].get("options", {})
+        record["batch_size"] = recipe["data"]["batch_size"]
+    if "mnist" in info.dataset:
+        record["mnist_source"] = describe_source()
+    return record

@@ -1,0 +1,197 @@
+"""Export, verified loading and the SavedModel of an (untrained) small model.
+
+Shipped, trained artifacts are checked in `test_shipped.py`.
+"""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import numpy as np
+import pytest
+
+import aezoo
+from aezoo.artifact import ArtifactError
+from aezoo.artifact import verify
+
+
+@pytest.fixture(scope="module")
+def model():
+    import keras
+
+    keras.utils.set_random_seed(0)
+    model = aezoo.build("conv_autoencoder")
+    images = np.random.default_rng(0).random((8, 28, 28, 1), dtype="float32")
+    model.fit(images, images, epochs=1, verbose=0)  # builds the optimizer state too
+    return model
+
+
+@pytest.fixture(scope="module")
+def exported(model, tmp_path_factory):
+    out = tmp_path_factory.mktemp("artifacts") / "conv"
+    card = aezoo.export(model, out, card={"metrics": {"mse": 0.5}})
+    return out, card
+
+
+def _images(count=4):
+    return np.random.default_rng(1).random((count, 28, 28, 1), dtype="float32")
+
+
+def test_card_records_model_signature_and_every_file(exported, model):
+    out, card = exported
+    on_disk = json.loads((out / "card.json").read_text())
+    assert on_disk == json.loads(json.dumps(card))
+    assert card["model"] == "conv_autoencoder" and card["preset"] == "default"
+    assert card["parameters"] == model.count_params()
+    assert card["flops_per_example"] > 0
+    assert card["signature"]["inputs"] == {"image": [None, 28, 28, 1]}
+    assert card["signature"]["outputs"] == {"reconstruction": [None, 28, 28, 1]}
+    assert card["metrics"] == {"mse": 0.5}
+    files = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
+    assert set(card["files"]) == files - {"card.json"}
+    assert "model.keras" in files and "saved_model/saved_model.pb" in files
+    assert card["library_versions"]["keras"] == __import__("keras").__version__
+
+
+def test_load_returns_the_same_model(exported, model):
+    out, _ = exported
+    loaded = aezoo.load(out)
+    images = _images()
+    np.testing.assert_allclose(loaded.predict_on_batch(images), model.predict_on_batch(images), atol=1e-6)
+
+
+def test_saved_model_callable_matches_keras(exported, model):
+    out, _ = exported
+    serve = aezoo.load(out, format="saved_model")
+    images = _images()
+    outputs = serve(images)
+    assert set(outputs) == {"reconstruction"}
+    np.testing.assert_allclose(outputs["reconstruction"], model.predict_on_batch(images), atol=1e-5)
+
+
+def test_saved_model_in_fresh_process_with_tf_and_tfsmlayer(exported, model, tmp_path):
+    out, _ = exported
+    images = _images()
+    np.save(tmp_path / "x.npy", images)
+    script = textwrap.dedent(f"""
+        import numpy as np, tensorflow as tf, keras
+        x = np.load({str(tmp_path / "x.npy")!r})
+        loaded = tf.saved_model.load({str(out / "saved_model")!r})
+        a = loaded.signatures["serving_default"](image=tf.constant(x))["reconstruction"].numpy()
+        layer = keras.layers.TFSMLayer({str(out / "saved_model")!r}, call_endpoint="serve")
+        b = layer(x)["reconstruction"].numpy()
+        np.save({str(tmp_path / "a.npy")!r}, a)
+        np.save({str(tmp_path / "b.npy")!r}, b)
+    """)
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=300)
+    expected = model.predict_on_batch(images)
+    np.testing.assert_allclose(np.load(tmp_path / "a.npy"), expected, atol=1e-5)
+    np.testing.assert_allclose(np.load(tmp_path / "b.npy"), expected, atol=1e-5)
+
+
+def test_saved_model_cli_lists_the_signature(exported):
+    out, _ = exported
+    cli = os.path.join(os.path.dirname(sys.executable), "saved_model_cli")
+    result = subprocess.run(
+        [cli, "show", "--dir", str(out / "saved_model"), "--all"],
+        capture_output=True, text=True, timeout=300, check=True,
+    )
+    assert "signature_def['serving_default']" in result.stdout
+    assert "inputs['image'] tensor_info" in result.stdout
+    assert "shape: (-1, 28, 28, 1)" in result.stdout
+    assert "outputs['reconstruction'] tensor_info" in result.stdout
+
+
+def test_existing_artifact_is_not_overwritten_without_flag(exported, model):
+    out, _ = exported
+    before = (out / "card.json").read_text()
+    with pytest.raises(ArtifactError, match="already exists; it is left untouched.*overwrite"):
+        aezoo.export(model, out)
+    assert (out / "card.json").read_text() == before
+
+
+def test_overwrite_replaces_atomically(model, tmp_path):
+    out = tmp_path / "a"
+    aezoo.export(model, out, card={"metrics": {"mse": 1.0}})
+    card = aezoo.export(model, out, card={"metrics": {"mse": 2.0}}, overwrite=True)
+    assert verify(out)["metrics"] == {"mse": 2.0} == card["metrics"]
+    assert [p.name for p in tmp_path.iterdir()] == ["a"]  # no partial or previous folder left
+
+
+@pytest.mark.parametrize("damage", ["flip", "truncate", "delete", "extra", "card"])
+def test_damaged_artifact_is_refused(exported, tmp_path, damage):
+    import shutil
+
+    out = tmp_path / "copy"
+    shutil.copytree(exported[0], out)
+    target = out / "model.keras"
+    if damage == "flip":
+        data = bytearray(target.read_bytes())
+        data[len(data) // 2] ^= 0xFF
+        target.write_bytes(bytes(data))
+        message = "model.keras does not match its sha256"
+    elif damage == "truncate":
+        target.write_bytes(target.read_bytes()[:-10])
+        message = "model.keras has .* bytes, the card says"
+    elif damage == "delete":
+        (out / "saved_model" / "variables" / "variables.index").unlink()
+        message = "saved_model/variables/variables.index is missing"
+    elif damage == "extra":
+        (out / "saved_model" / "evil.pb").write_bytes(b"x")
+        message = "saved_model/evil.pb is not listed in card.json"
+    else:
+        (out / "card.json").write_text("{not json")
+        message = "card.json is not valid JSON"
+    with pytest.raises(ArtifactError, match=message):
+        aezoo.load(out)
+    with pytest.raises(ArtifactError, match=message):
+        aezoo.load(out, format="saved_model")
+
+
+def test_unknown_name_and_missing_folder(tmp_path):
+    with pytest.raises(ValueError, match="Did you mean: conv_autoencoder"):
+        aezoo.load("conv_autoencodr")
+    with pytest.raises(ArtifactError, match="No artifact folder at"):
+        aezoo.load(tmp_path / "nothing")
+
+
+def test_killed_export_leaves_the_old_artifact_intact(model, tmp_path):
+    out = tmp_path / "artifact"
+    aezoo.export(model, out, card={"metrics": {"mse": 1.0}})
+    before = verify(out)
+    script = textwrap.dedent(f"""
+        import sys, time, numpy as np, keras, aezoo
+        from aezoo.artifact import artifact
+        model = aezoo.load({str(out)!r})
+        def stuck(model, path):
+            path.mkdir(parents=True)
+            (path / "saved_model.pb").write_bytes(b"half")
+            print("writing", flush=True)
+            time.sleep(600)
+        artifact.write_saved_model = stuck
+        aezoo.export(model, {str(out)!r}, card={{"metrics": {{"mse": 2.0}}}}, overwrite=True)
+    """)
+    process = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout.readline().strip() == "writing"
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=60)
+    finally:
+        process.kill()
+    assert verify(out) == before  # every file as it was
+    assert any(p.name.startswith(".artifact.partial-") for p in tmp_path.iterdir())
+    aezoo.export(model, out, card={"metrics": {"mse": 3.0}}, overwrite=True)
+    assert [p.name for p in tmp_path.iterdir()] == ["artifact"]
+
+
+def test_kill_between_renames_is_recovered(exported, tmp_path):
+    import shutil
+
+    previous = tmp_path / ".artifact.previous"
+    shutil.copytree(exported[0], previous)  # as if killed after moving the old one aside
+    assert aezoo.load(tmp_path / "artifact") is not None
+    assert not previous.exists() and verify(tmp_path / "artifact")
