@@ -22,6 +22,9 @@ import keras
 from keras import ops
 
 
+CELLS = ("lstm", "posted")
+
+
 class SpatialLSTM2D(keras.layers.Layer):
     """Base class: a conv-LSTM level over `(batch, time, rows, cols, channels)`.
 
@@ -49,6 +52,13 @@ class SpatialLSTM2D(keras.layers.Layer):
         return_sequences: return the hidden state of every step (`True`) or
             of the last step only. Defaults to `True`.
         return_state: also return the final `[h, c]`. Defaults to `False`.
+        cell: `"lstm"` (the standard conv-LSTM cell, default) or `"posted"`:
+            the cell of seed 000, kept to reproduce its failure. Its three
+            gates are single channels shared by all features, its candidate
+            is a ReLU of `[conv(h), conv(x)]` (so the states have
+            `2 * filters` channels), the cell state feeds the gates through
+            a 3x3 convolution, and the output `c * sigmoid(o)` is not
+            squashed: nothing bounds the state.
         unroll: if `True`, the time loop is a Python loop (needs a static
             number of frames; larger graphs, sometimes faster for short
             sequences); if `False`, `keras.ops.scan`.
@@ -81,6 +91,7 @@ class SpatialLSTM2D(keras.layers.Layer):
         return_sequences=True,
         return_state=False,
         unroll=False,
+        cell="lstm",
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -113,7 +124,21 @@ class SpatialLSTM2D(keras.layers.Layer):
         self.return_sequences = bool(return_sequences)
         self.return_state = bool(return_state)
         self.unroll = bool(unroll)
+        if cell not in CELLS:
+            raise ValueError(f"`cell` must be one of {CELLS}. Received: cell={cell!r}")
+        self.cell = cell
         self.input_spec = keras.layers.InputSpec(ndim=5)
+
+    @property
+    def state_channels(self):
+        """Channels of `h` and `c`: `filters`, or `2 * filters` for the posted cell."""
+        return self.filters if self.cell == "lstm" else 2 * self.filters
+
+    @property
+    def projection_channels(self):
+        """Channels of the input map: 4 gates, or the posted cell's
+        `filters` candidate channels + 3 gates."""
+        return 4 * self.filters if self.cell == "lstm" else self.filters + 3
 
     # -- subclass hooks -------------------------------------------------------
 
@@ -149,7 +174,7 @@ class SpatialLSTM2D(keras.layers.Layer):
                 f"{rows}x{cols} frames to an empty state. "
                 f"Received: input_shape={input_shape}"
             )
-        self.state_shape = (state_rows, state_cols, self.filters)
+        self.state_shape = (state_rows, state_cols, self.state_channels)
         self.kernel = self.add_weight(
             name="kernel",
             shape=self._input_kernel_shape(input_channels),
@@ -158,11 +183,26 @@ class SpatialLSTM2D(keras.layers.Layer):
         )
         self.recurrent_kernel = self.add_weight(
             name="recurrent_kernel",
-            shape=self.recurrent_kernel_size + (self.filters, 4 * self.filters),
+            shape=self.recurrent_kernel_size + (self.state_channels, self.projection_channels),
             initializer=self.recurrent_initializer,
             regularizer=self.recurrent_regularizer,
         )
-        if self.use_bias:
+        if self.cell == "posted":
+            self.cell_kernel = self.add_weight(
+                name="cell_kernel",
+                shape=self.recurrent_kernel_size + (self.state_channels, 3),
+                initializer=self.recurrent_initializer,
+                regularizer=self.recurrent_regularizer,
+            )
+        if self.use_bias and self.cell == "posted":
+            # The post's h_bias (on [conv(h), conv(x)]) then its gate_bias.
+            self.bias = self.add_weight(
+                name="bias",
+                shape=(self.state_channels + 3,),
+                initializer=self.bias_initializer,
+                regularizer=self.bias_regularizer,
+            )
+        elif self.use_bias:
             if self.unit_forget_bias:
                 base = self.bias_initializer
                 filters = self.filters
@@ -188,6 +228,8 @@ class SpatialLSTM2D(keras.layers.Layer):
             self.bias = None
 
     def _step(self, projected_t, h, c):
+        if self.cell == "posted":
+            return self._posted_step(projected_t, h, c)
         z = projected_t + ops.conv(
             h, self.recurrent_kernel, strides=1, padding="same"
         )
@@ -198,21 +240,39 @@ class SpatialLSTM2D(keras.layers.Layer):
         h = self.recurrent_activation(o) * self.activation(c)
         return h, c
 
+    def _posted_step(self, projected_t, h, c):
+        """Seed 000's cell, as posted (see the `cell` argument)."""
+        filters = self.filters
+        h_map = ops.conv(h, self.recurrent_kernel, strides=1, padding="same")
+        gates = (
+            projected_t[..., filters:]
+            + h_map[..., filters:]
+            + ops.conv(c, self.cell_kernel, strides=1, padding="same")
+        )
+        candidate = ops.concatenate([h_map[..., :filters], projected_t[..., :filters]], axis=-1)
+        if self.bias is not None:
+            candidate = candidate + self.bias[: 2 * filters]
+            gates = gates + self.bias[2 * filters :]
+        i, f, o = ops.split(self.recurrent_activation(gates), 3, axis=-1)
+        c = ops.relu(candidate) * i + c * f
+        h = c * o
+        return h, c
+
     def call(self, inputs, initial_state=None, training=None):
         batch = ops.shape(inputs)[0]
         time = ops.shape(inputs)[1]
         rows, cols, channels = inputs.shape[2], inputs.shape[3], inputs.shape[4]
         frames = ops.reshape(inputs, (-1, rows, cols, channels))
         projected = self._project_inputs(frames)
-        if self.bias is not None:
+        if self.bias is not None and self.cell == "lstm":
             projected = projected + self.bias
         state_rows, state_cols, _ = self.state_shape
         projected = ops.reshape(
-            projected, (batch, time, state_rows, state_cols, 4 * self.filters)
+            projected, (batch, time, state_rows, state_cols, self.projection_channels)
         )
         if initial_state is None:
             zeros = ops.zeros(
-                (batch, state_rows, state_cols, self.filters), dtype=projected.dtype
+                (batch, state_rows, state_cols, self.state_channels), dtype=projected.dtype
             )
             h, c = zeros, zeros
         else:
@@ -260,7 +320,7 @@ class SpatialLSTM2D(keras.layers.Layer):
     def compute_output_shape(self, inputs_shape, initial_state_shape=None):
         batch, time, rows, cols = inputs_shape[:4]
         state_rows, state_cols = self._state_spatial_shape(rows, cols)
-        state = (batch, state_rows, state_cols, self.filters)
+        state = (batch, state_rows, state_cols, self.state_channels)
         output = (batch, time) + state[1:] if self.return_sequences else state
         if self.return_state:
             return [output, state, state]
@@ -302,6 +362,7 @@ class SpatialLSTM2D(keras.layers.Layer):
                 "return_sequences": self.return_sequences,
                 "return_state": self.return_state,
                 "unroll": self.unroll,
+                "cell": self.cell,
             }
         )
         return config

@@ -56,7 +56,7 @@ class StridedConvLSTM2D(SpatialLSTM2D):
         )
 
     def _input_kernel_shape(self, input_channels):
-        return self.kernel_size + (input_channels, 4 * self.filters)
+        return self.kernel_size + (input_channels, self.projection_channels)
 
     def _project_inputs(self, frames):
         return ops.conv(frames, self.kernel, strides=self.strides, padding=self.padding)

@@ -58,7 +58,7 @@ class TransposedConvLSTM2D(SpatialLSTM2D):
 
     def _input_kernel_shape(self, input_channels):
         # conv_transpose kernels are (rows, cols, out_channels, in_channels).
-        return self.kernel_size + (4 * self.filters, input_channels)
+        return self.kernel_size + (self.projection_channels, input_channels)
 
     def _project_inputs(self, frames):
         return ops.conv_transpose(

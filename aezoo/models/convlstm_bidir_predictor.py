@@ -17,6 +17,7 @@ import keras
 from aezoo.layers import RepeatFrames
 from aezoo.layers import StridedConvLSTM2D
 from aezoo.layers import TransposedConvLSTM2D
+from aezoo.layers.spatial_lstm import CELLS
 from aezoo.losses import FrameMSE
 from aezoo.losses import SumSquaredError
 from aezoo.models import common
@@ -34,13 +35,15 @@ PRESETS = {
         "kernel_size": 3,
         "recurrent_kernel_size": 3,
         "padding": "same",
+        "cell": "lstm",
         "unroll": False,
         "loss": "mean_squared_error",
         **common.training_keys("adam", 1e-3, global_clipnorm=1.0),
     },
     # The post: six levels 64 -> 1 with 3..96 channels, 2x2 stride-2 input
-    # kernels, 3x3 state kernels, a 2-channel full-resolution level; summed
-    # squared error, RMSProp 0.005, no clipping.
+    # kernels, 3x3 state kernels, a 2-channel full-resolution level, the
+    # post's own cell (ReLU candidate, unsquashed output, 1-channel gates);
+    # summed squared error, RMSProp 0.005, no clipping.
     "as_posted": {
         "frames_in": 10,
         "frames_out": 10,
@@ -52,6 +55,7 @@ PRESETS = {
         "kernel_size": 2,
         "recurrent_kernel_size": 3,
         "padding": "valid",
+        "cell": "posted",
         "unroll": False,
         "loss": "batch_sum_squared_error",
         **common.training_keys("rmsprop", 5e-3),
@@ -90,6 +94,7 @@ def _create_convlstm_bidir_predictor(
     kernel_size,
     recurrent_kernel_size,
     padding,
+    cell,
     unroll,
     loss,
     optimizer,
@@ -115,6 +120,7 @@ def _create_convlstm_bidir_predictor(
     common.check_choice("padding", padding, ("same", "valid"))
     common.check_choice("loss", loss, LOSSES)
     common.check_bool("unroll", unroll)
+    common.check_choice("cell", cell, CELLS)
     levels = len(channels)
     if image_size % 2**levels:
         raise ValueError(
@@ -132,6 +138,7 @@ def _create_convlstm_bidir_predictor(
         strides=2,
         padding=padding,
         recurrent_kernel_size=recurrent_kernel_size,
+        cell=cell,
         unroll=unroll,
     )
     frames = keras.Input(

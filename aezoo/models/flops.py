@@ -40,16 +40,21 @@ def _layer_flops(layer):
     out_shape = _shape(layer.output)
     if isinstance(layer, SpatialLSTM2D):
         time = in_shape[1]
-        state_rows, state_cols, filters = layer.state_shape
+        state_rows, state_cols, state_channels = layer.state_shape
         kernel = math.prod(layer.kernel_size)
-        input_map = 2 * kernel * in_shape[-1] * 4 * filters
+        input_map = 2 * kernel * in_shape[-1] * layer.projection_channels
         # A strided convolution's work is per output position, a transposed
         # one's per input position.
         if isinstance(layer, TransposedConvLSTM2D):
             positions = in_shape[2] * in_shape[3]
         else:
             positions = state_rows * state_cols
-        state_map = 2 * math.prod(layer.recurrent_kernel_size) * filters * 4 * filters
+        # State map: h -> all projections (and, for the posted cell, c -> 3 gates).
+        extra = 3 if layer.cell == "posted" else 0
+        state_map = (
+            2 * math.prod(layer.recurrent_kernel_size) * state_channels
+            * (layer.projection_channels + extra)
+        )
         return time * (positions * input_map + state_rows * state_cols * state_map)
     if isinstance(layer, keras.layers.ConvLSTM2D):
         # Keras' own conv-LSTM: input map at the output positions (strided),

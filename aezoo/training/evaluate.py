@@ -35,7 +35,8 @@ def evaluate(model, name, preset="default", *, split="test", batch_size=64,
         preset: the preset the model was built with (sets the data shapes).
         split: the data split. Defaults to `"test"`.
         batch_size: evaluation batch size.
-        max_batches: evaluate only this many batches (fast checks).
+        max_batches: evaluate only this many batches (fast checks), drawn
+            as a fixed random sample (seed 0) of the split.
         model_overrides: the overrides the model was built with.
 
     Returns:
@@ -50,7 +51,10 @@ def evaluate(model, name, preset="default", *, split="test", batch_size=64,
             f"{', '.join(sorted(_EVALUATORS))}."
         )
     dataset = data.for_model(
-        name, split, preset, batch_size=batch_size, shuffle=False,
+        name, split, preset, batch_size=batch_size,
+        # A subset is a fixed random sample of the split, not its first
+        # examples (MNIST's test digits are ordered by writer group).
+        shuffle=bool(max_batches), seed=0,
         model_overrides=model_overrides or {}, **EVALUATION_OPTIONS.get(name, {}),
     )
     if max_batches:

@@ -84,3 +84,43 @@ def conv_lstm(inputs, kernel, recurrent_kernel, bias, stride, padding, transpose
         finals_h.append(h)
         finals_c.append(c)
     return np.stack(sequences), np.stack(finals_h), np.stack(finals_c)
+
+
+def posted_conv_lstm(inputs, x_kernel, h_kernel, c_kernel, bias, filters, stride, padding, transposed):
+    """Seed 000's `ConvCell`, transcribed from the post's TF1 code, per step:
+
+    h_partial = conv(h, h_filters); h_gates = conv(h, h_filters_gates)
+    c_partial = conv(c, c_filters)
+    x_partial, x_gates = conv(x, x_filters), conv(x, x_filters_gates)
+    i, f, o = split(h_gates + x_gates + c_partial + gate_bias)
+    new_c = relu(concat([h_partial, x_partial]) + h_bias) * sig(i) + c * sig(f)
+    new_h = new_c * sig(o)
+
+    Our layer keeps x_filters|x_filters_gates in one kernel (`x_kernel`,
+    `filters + 3` outputs), h_filters|h_filters_gates in `h_kernel`, and
+    h_bias|gate_bias in `bias`. Returns (h for every step, final h, final c).
+    """
+    project = conv2d_transpose if transposed else conv2d
+    batch, time = inputs.shape[:2]
+    sequences, finals_h, finals_c = [], [], []
+    for b in range(batch):
+        h = c = None
+        sequence = []
+        for t in range(time):
+            x_map = project(inputs[b, t], x_kernel, stride, padding)
+            x_partial, x_gates = x_map[..., :filters], x_map[..., filters:]
+            if h is None:
+                h = np.zeros(x_map.shape[:2] + (2 * filters,))
+                c = np.zeros_like(h)
+            h_map = conv2d(h, h_kernel, 1, "same")
+            h_partial, h_gates = h_map[..., :filters], h_map[..., filters:]
+            gates = h_gates + x_gates + conv2d(c, c_kernel, 1, "same") + bias[2 * filters :]
+            i, f, o = np.split(gates, 3, axis=-1)
+            candidate = np.concatenate([h_partial, x_partial], axis=-1) + bias[: 2 * filters]
+            c = np.maximum(candidate, 0) * sigmoid(i) + c * sigmoid(f)
+            h = c * sigmoid(o)
+            sequence.append(h)
+        sequences.append(np.stack(sequence))
+        finals_h.append(h)
+        finals_c.append(c)
+    return np.stack(sequences), np.stack(finals_h), np.stack(finals_c)
