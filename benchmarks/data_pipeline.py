@@ -95,7 +95,7 @@ def model_step():
     return lambda: model.train_on_batch(inputs, targets)
 
 
-def main():
+def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     default_dir = pathlib.Path(__file__).resolve().parents[2] / "shared/data/mnist"
     parser.add_argument(
@@ -106,7 +106,7 @@ def main():
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--seconds", type=float, default=2.0, help="timed window (pipelines)")
     parser.add_argument("--model-seconds", type=float, default=5.0, help="timed window (model)")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     os.environ["AEZOO_MNIST_DIR"] = args.mnist_dir
 
     shipped = data.load("moving_mnist", "train", batch_size=BATCH_SIZE, num_frames=NUM_FRAMES)

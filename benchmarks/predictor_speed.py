@@ -9,6 +9,8 @@ Models (batch 16, 10 input frames of 64x64):
 - `aezoo default, unroll` and `aezoo default, unroll + XLA`: the default
   with the Python-unrolled time loop, and that compiled with
   `jit_compile=True` (XLA cannot compile the gradient of `ops.scan`).
+- `aezoo default, eager`: the default with `run_eagerly=True` (no
+  `tf.function`: every op dispatched from Python, the time loop included).
 - `keras ConvLSTM2D stack`: the keras-io approach: strided `ConvLSTM2D`
   levels 16/32/64 (3x3) over the 10 input frames, then per-frame
   `Conv2DTranspose` layers back to 64x64 with `ConvLSTM2D` levels at 16x16
@@ -66,6 +68,10 @@ def make_models():
         "aezoo as_posted": aezoo.build("convlstm_bidir_predictor", "as_posted"),
         "keras ConvLSTM2D stack": keras_reference(),
     }
+    # Before tracing: the same model run op by op in eager mode.
+    eager = aezoo.build("convlstm_bidir_predictor")
+    eager.compile(optimizer=eager.optimizer, loss=eager.loss, run_eagerly=True)
+    models["aezoo default, eager"] = eager
     # XLA needs the unrolled loop: the gradient of `ops.scan`'s while loop
     # has no maximum_iterations, which tf2xla refuses.
     xla = aezoo.build("convlstm_bidir_predictor", unroll=True)
@@ -93,13 +99,13 @@ def matmul_peak(n=4096, repeats=5):
     return 2 * n**3 / statistics.median(times) / 1e9
 
 
-def main():
+def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--steps", type=int, default=3)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--only", action="append", help="model label (repeatable)")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     keras.utils.set_random_seed(0)
     rng = np.random.default_rng(0)
     models = make_models()
@@ -129,11 +135,20 @@ def main():
         rates[name] = rate
         print(f"| {name} | {model.count_params():,} | {flops:.2f} | {step:.3f} | "
               f"{args.batch / step:.1f} | {rate:.0f} | {100 * rate / peak:.0f}% |")
+    ratios = {}
     if "keras ConvLSTM2D stack" in rates:
         reference = rates["keras ConvLSTM2D stack"]
+        ratios = {name: rate / reference for name, rate in rates.items()
+                  if name != "keras ConvLSTM2D stack"}
         print("\nGFLOP/s ratio to the Keras ConvLSTM2D stack: " + ", ".join(
-            f"{name} {rate / reference:.2f}" for name, rate in rates.items()
-            if name != "keras ConvLSTM2D stack"))
+            f"{name} {ratio:.2f}" for name, ratio in ratios.items()))
+    return {
+        "peak_gflops": peak,
+        "step_s": {name: statistics.median(t) for name, t in times.items()},
+        "gflops": rates,
+        "ratio_to_keras": ratios,
+        "batch": args.batch,
+    }
 
 
 if __name__ == "__main__":

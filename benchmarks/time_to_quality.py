@@ -1,0 +1,137 @@
+"""Wall time for each model's default recipe to reach its quality bar.
+
+    AEZOO_MNIST_DIR=../shared/data/mnist .venv/bin/python benchmarks/time_to_quality.py
+
+Each small model is trained with its default recipe (`recipes/NAME.default.toml`,
+`aezoo.train`) in a temporary run folder. At the end of every epoch the
+clock is paused and the bar of issue 6 is checked on a fixed random sample
+of the held-out split (`evaluate(..., max_batches=N)`); the first epoch that
+passes stops training and its training wall time (excluding the checks) is
+reported. The bars: conv autoencoder test MSE < 0.02; classifier 100% on
+the steps with a previous bit; sparse autoencoder mean activation within
+20% of rho; MLP autoencoder MSE < 1e-4.
+
+The predictor's recipe takes about an hour here, so it is not rerun: its row
+is read from the shipped artifact's card and run folder (validation frame
+MSE per epoch in `runs/convlstm_bidir_predictor-default/history.csv`, wall
+time from `status.json`), with `--predictor-run` to point elsewhere.
+"""
+
+import argparse
+import csv
+import json
+import pathlib
+import tempfile
+import time
+
+import keras
+
+import aezoo
+from aezoo.training.evaluate import evaluate
+
+CHECK_BATCHES = {
+    "conv_autoencoder": 20,
+    "lstm_sequence_classifier": 20,
+    "sparse_autoencoder": 20,
+    "mlp_autoencoder": 20,
+}
+
+
+def passes(name, metrics):
+    if name == "conv_autoencoder":
+        return metrics["mse"] < 0.02
+    if name == "lstm_sequence_classifier":
+        return metrics["accuracy_with_previous_bit"] == 1.0
+    if name == "sparse_autoencoder":
+        return abs(metrics["mean_activation"] - metrics["rho"]) <= 0.2 * metrics["rho"]
+    if name == "mlp_autoencoder":
+        return metrics["mse"] < 1e-4
+    raise ValueError(name)
+
+
+class _UntilBar(keras.callbacks.Callback):
+    def __init__(self, name):
+        super().__init__()
+        self.name = name
+        self.training_seconds = 0.0
+        self.reached_at = None
+        self.epochs = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.training_seconds += time.perf_counter() - self._start
+        self.epochs = epoch + 1
+        metrics = evaluate(self.model, self.name, max_batches=CHECK_BATCHES[self.name])
+        if passes(self.name, metrics):
+            self.reached_at = self.training_seconds
+            self.model.stop_training = True
+
+
+def small_model(name):
+    with tempfile.TemporaryDirectory() as folder:
+        until = _UntilBar(name)
+        start = time.perf_counter()
+        aezoo.train(name, out=pathlib.Path(folder) / "run", callbacks=[until], verbose=0)
+        total = time.perf_counter() - start
+    return {
+        "model": name,
+        "seconds_to_bar": until.reached_at,
+        "epochs": until.epochs,
+        "training_seconds": until.training_seconds,
+        "total_seconds_with_checks": total,
+    }
+
+
+def predictor(run_dir):
+    run_dir = pathlib.Path(run_dir)
+    card = aezoo.artifact.read_card("convlstm_bidir_predictor")
+    bar = 0.5 * card["metrics"]["baseline_zero_frame_mse_future"]
+    status = json.loads((run_dir / "status.json").read_text())
+    with open(run_dir / "history.csv", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    per_epoch = status["wall_time_s"] / len(rows)
+    reached = next(
+        (i + 1 for i, row in enumerate(rows) if float(row["val_future_frame_mse"]) <= bar), None
+    )
+    return {
+        "model": "convlstm_bidir_predictor",
+        "seconds_to_bar": None if reached is None else reached * per_epoch,
+        "epochs": reached or len(rows),
+        "training_seconds": status["wall_time_s"],
+        "total_seconds_with_checks": status["wall_time_s"],
+        "note": f"bar {bar:.1f} on the validation sample; epoch wall time {per_epoch:.0f} s "
+        "(average over the run)",
+    }
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", action="append", help="model name (repeatable)")
+    parser.add_argument("--predictor-run", default="runs/convlstm_bidir_predictor-default")
+    args = parser.parse_args(argv)
+    names = args.only or [*CHECK_BATCHES, "convlstm_bidir_predictor"]
+    rows = []
+    for name in names:
+        if name == "convlstm_bidir_predictor":
+            if pathlib.Path(args.predictor_run, "history.csv").exists():
+                rows.append(predictor(args.predictor_run))
+        else:
+            rows.append(small_model(name))
+    print(table(rows))
+    return rows
+
+
+def table(rows):
+    lines = ["| model | time to bar | epochs | training time in all |", "|---|---:|---:|---:|"]
+    for row in rows:
+        reached = "not reached" if row["seconds_to_bar"] is None else f"{row['seconds_to_bar']:.1f} s"
+        lines.append(
+            f"| {row['model']} | {reached} | {row['epochs']} | {row['training_seconds']:.1f} s |"
+        )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
