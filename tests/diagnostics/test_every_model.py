@@ -20,5 +20,8 @@ def test_gradient_statistics_and_vanishing_gradients(name, preset):
     assert len(stats.variable_norms[0]) == len(model.trainable_variables)
 
     verdict = vanishing_gradients(model, x, y)
-    flagged = (name, preset) == ("mlp_autoencoder", "as_posted")
+    # Seed 004 by design; seed 000's posted cell (1-channel sigmoid gates,
+    # ReLU candidate) also passes almost no gradient back through time and
+    # levels at initialization (8e-6 of the output layer's here).
+    flagged = (name, preset) in {("mlp_autoencoder", "as_posted"), ("convlstm_bidir_predictor", "as_posted")}
     assert verdict.ok is not flagged, verdict.message
