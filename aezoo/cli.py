@@ -59,6 +59,7 @@ def _cmd_train(args):
         out=args.out,
         epochs=args.epochs,
         overrides=args.set,
+        strategy=args.strategy,
     )
     print(f"aezoo: {result.status}; run folder: {result.run_dir}")
     return 0 if result.status == "finished" else 1
@@ -131,6 +132,36 @@ def _cmd_predict(args):
         print(f"aezoo: wrote {args.picture}")
 
 
+def _cmd_tune(args):
+    from aezoo.tuning import SearchFailedError
+    from aezoo.tuning import tune
+
+    try:
+        result = tune(
+            args.name, tuner=args.tuner, max_trials=args.max_trials, epochs=args.epochs,
+            directory=args.dir, overwrite=args.overwrite,
+            steps_per_epoch=args.steps_per_epoch, validation_steps=args.validation_steps,
+            preset=args.preset, seed=args.seed, verbose=args.verbose,
+        )
+    except ImportError as error:  # an optional dependency of a tuner
+        print(f"aezoo: error: {error}", file=sys.stderr)
+        return 2
+    except SearchFailedError as error:
+        print(f"aezoo: error: {error}", file=sys.stderr)
+        return 1
+    if result.role == "worker":
+        print(f"aezoo: worker finished; the chief writes the table and exports the best "
+              f"model to {result.directory}")
+        return 0
+    print(result.markdown)
+    if result.resumed_trials:
+        print(f"aezoo: resumed the search in {result.directory}, which held "
+              f"{result.resumed_trials} trial(s)")
+    print(f"aezoo: best trial {result.best_trial} (val_loss {result.best_score:.6g}), "
+          f"exported in {result.directory / 'best'}; table in "
+          f"{result.directory / 'trials.csv'} and trials.md")
+
+
 def build_parser():
     parser = _Parser(
         prog="aezoo",
@@ -164,6 +195,12 @@ def build_parser():
         "--set", action="append", default=[], metavar="KEY=VALUE",
         help="recipe override, e.g. --set fit.steps_per_epoch=50 "
         "--set model_overrides.code_size=16 (repeatable)",
+    )
+    train.add_argument(
+        "--strategy", metavar="mirrored|multi_worker",
+        help="tf.distribute strategy: 'mirrored' (the local GPUs) or 'multi_worker' "
+        "(one process per worker, cluster from TF_CONFIG); data.batch_size is the "
+        "global batch",
     )
     train.set_defaults(func=_cmd_train)
 
@@ -208,6 +245,36 @@ def build_parser():
     predict.add_argument("--output", help="which named output to save (default: the first)")
     predict.add_argument("--picture", help="also write a .png (images) or .png/.gif (frames)")
     predict.set_defaults(func=_cmd_predict)
+
+    tune = commands.add_parser(
+        "tune",
+        help="search hyperparameters with KerasTuner (rerun the same command to resume)",
+        description="Searches NAME's space (aezoo.tuning.SPACES) on its own data, "
+        "objective val_loss; writes DIR/trials.csv and trials.md and exports the best "
+        "model to DIR/best. Rerunning the same command resumes (finished trials are "
+        "kept); --overwrite restarts. Distributed: set KERASTUNER_ORACLE_IP, "
+        "KERASTUNER_ORACLE_PORT and KERASTUNER_TUNER_ID (chief / tuner0 / tuner1 ...) "
+        "and run the same command in every process.",
+    )
+    tune.add_argument("name", help="a registered model name (see `aezoo list`)")
+    tune.add_argument("--tuner", default="random", metavar="random|bayesian|hyperband",
+                      help="search algorithm (default: random)")
+    tune.add_argument("--max-trials", type=_positive_int, default=10,
+                      help="models to train (default: 10)")
+    tune.add_argument("--epochs", type=_positive_int, default=2,
+                      help="epochs per trial; Hyperband: the most (default: 2)")
+    tune.add_argument("--dir", help="search folder (default: tuning/NAME)")
+    tune.add_argument("--overwrite", action="store_true",
+                      help="delete the folder's search and start again")
+    tune.add_argument("--steps-per-epoch", type=_positive_int, default=100,
+                      help="training steps per epoch (default: 100)")
+    tune.add_argument("--validation-steps", type=_positive_int, default=20,
+                      help="validation batches per evaluation (default: 20)")
+    tune.add_argument("--preset", default="default", help="preset the search overrides")
+    tune.add_argument("--seed", type=int, default=0, help="tuner, weights and data seed")
+    tune.add_argument("--verbose", type=int, default=1, choices=(0, 1, 2),
+                      help="KerasTuner and fit verbosity (default: 1)")
+    tune.set_defaults(func=_cmd_tune)
     return parser
 
 

@@ -22,7 +22,9 @@ a graceful stop lets epoch-end checkpoints and backup deletion run). The
 last good checkpoint and backup are left as they were.
 """
 
+import contextlib
 import json
+import os
 import pathlib
 import time
 from dataclasses import dataclass
@@ -33,6 +35,8 @@ from aezoo import registry
 from aezoo.training import pictures
 from aezoo.training import recipes as recipes_lib
 from aezoo.training.diagnostics_setup import Diagnostics
+
+STRATEGIES = ("mirrored", "multi_worker")
 
 
 @dataclass
@@ -74,6 +78,7 @@ def train(
     overrides=(),
     callbacks=(),
     verbose="auto",
+    strategy=None,
 ):
     """Trains a model with its recipe; rerunning the same call resumes.
 
@@ -87,29 +92,46 @@ def train(
         overrides: `["section.key=value", ...]` recipe overrides.
         callbacks: extra Keras callbacks.
         verbose: passed to `fit`.
+        strategy: `None` (one device), `"mirrored"`
+            (`tf.distribute.MirroredStrategy`: the local GPUs, else the CPU),
+            `"multi_worker"` (`MultiWorkerMirroredStrategy`: run the same
+            call in every worker process, each with its `TF_CONFIG`), or a
+            `tf.distribute.Strategy`. The model is built and compiled in its
+            scope; `data.batch_size` is the global batch, split across the
+            replicas, so a step sees the same examples as on one device. In
+            multi-worker training the chief writes to `out` and every other
+            worker to `out.TYPE<index>` (e.g. `runs/mlp.worker1`), because
+            each one saves its own checkpoints and backup.
 
     Returns:
         A `TrainResult`.
 
     Raises:
-        ValueError: bad recipe, model or override; or a run folder that
-            holds a different recipe (use another `out`).
+        ValueError: bad recipe, model or override; a run folder that
+            holds a different recipe (use another `out`); an unknown
+            strategy, or `"multi_worker"` without `TF_CONFIG`.
 
     Example:
 
     ```python
     result = aezoo.train("mlp_autoencoder", epochs=2, out="runs/mlp")
+    result = aezoo.train("mlp_autoencoder", epochs=2, out="runs/mlp2",
+                         strategy="mirrored")
     ```
     """
     from aezoo import data  # imported here: training is the data's user
 
     recipe = resolve_recipe(name_or_recipe, preset, epochs, overrides)
     name, preset = recipe["model"], recipe["preset"]
+    # Before any TensorFlow op: collective ops are configured at start-up.
+    strategy = _make_strategy(strategy)
     run_dir = pathlib.Path(out or pathlib.Path("runs") / f"{name}-{preset}")
+    run_dir = _task_run_dir(run_dir, strategy)
     _claim_run_dir(run_dir, recipe)
 
     keras.utils.set_random_seed(recipe["seed"])
-    model = registry.build(name, preset, **recipe["model_overrides"])
+    with strategy.scope() if strategy else contextlib.nullcontext():
+        model = registry.build(name, preset, **recipe["model_overrides"])
     fit = recipe["fit"]
     data_args = dict(
         preset=preset,
@@ -123,6 +145,12 @@ def train(
     steps_per_epoch = fit["steps_per_epoch"] or None
     if steps_per_epoch:
         train_data = train_data.repeat()
+    fit_data = (train_data, validation_data)
+    if strategy:
+        fit_data = _distribute(
+            strategy, name, data_args,
+            repeat_train=bool(steps_per_epoch), repeat_validation=bool(fit["validation_steps"]),
+        )
     if fit["schedule"] == "cosine":
         steps = steps_per_epoch or _count_batches(train_data)
         model.optimizer.learning_rate = keras.optimizers.schedules.CosineDecay(
@@ -130,10 +158,8 @@ def train(
         )
 
     probe = next(iter(validation_data))
-    checks = Diagnostics(
-        recipe["diagnostics"], run_dir / "logs" / "train",
-        tuple(part.numpy() if hasattr(part, "numpy") else part for part in probe),
-    )
+    probe = tuple(part.numpy() if hasattr(part, "numpy") else part for part in probe)
+    checks = Diagnostics(recipe["diagnostics"], run_dir / "logs" / "train", probe)
     all_callbacks = [keras.callbacks.TerminateOnNaN(raise_error=True)]
     all_callbacks += [
         keras.callbacks.BackupAndRestore(
@@ -157,16 +183,17 @@ def train(
     status = "finished"
     history = {}
     try:
-        history = model.fit(
-            train_data,
-            epochs=fit["epochs"],
-            steps_per_epoch=steps_per_epoch,
-            validation_data=validation_data,
-            validation_steps=fit["validation_steps"] or None,
-            callbacks=all_callbacks,
-            shuffle=False,  # the datasets reshuffle themselves every epoch
-            verbose=verbose,
-        ).history
+        with _fit_scope(model, strategy, probe):
+            history = model.fit(
+                fit_data[0],
+                epochs=fit["epochs"],
+                steps_per_epoch=steps_per_epoch,
+                validation_data=fit_data[1],
+                validation_steps=fit["validation_steps"] or None,
+                callbacks=all_callbacks,
+                shuffle=False,  # the datasets reshuffle themselves every epoch
+                verbose=verbose,
+            ).history
     except RuntimeError as error:
         if "NaN or Inf loss" not in str(error):
             raise
@@ -182,6 +209,179 @@ def train(
         gradient_log=run_dir / "gradients.csv",
     )
     return TrainResult(run_dir, model, status, history, recipe)
+
+
+def _make_strategy(strategy):
+    """`None`, a strategy name (`STRATEGIES`) or a `tf.distribute.Strategy`
+    -> `None` or a `tf.distribute.Strategy`."""
+    import tensorflow as tf
+
+    if strategy is None or isinstance(strategy, tf.distribute.Strategy):
+        return strategy
+    if strategy == "mirrored":
+        return tf.distribute.MirroredStrategy()
+    if strategy == "multi_worker":
+        if "TF_CONFIG" not in os.environ:
+            raise ValueError(
+                "strategy='multi_worker' reads the cluster from TF_CONFIG, which is not "
+                "set. Set it in every worker process, e.g. TF_CONFIG='{\"cluster\": "
+                "{\"worker\": [\"host1:port\", \"host2:port\"]}, \"task\": {\"type\": "
+                "\"worker\", \"index\": 0}}' (index 1 on the second worker)."
+            )
+        return tf.distribute.MultiWorkerMirroredStrategy()
+    raise ValueError(
+        f"Unknown strategy {strategy!r}. Valid: {', '.join(STRATEGIES)}, None, or a "
+        "tf.distribute.Strategy."
+    )
+
+
+@contextlib.contextmanager
+def _fit_scope(model, strategy, batch):
+    """Lets `model.fit` train under `strategy` (keras-team/keras#20585).
+
+    Keras 3.15's `fit` under a strategy first draws a batch for a symbolic
+    build, which fails under `MultiWorkerMirroredStrategy` (it calls
+    `strategy.reduce` on the `(x, y)` nest) and, under any strategy, moves a
+    dataset that reshuffles on each iteration on to its next order, so the
+    steps would not see the batches of single-device training. So:
+
+    - the variables that build would create (optimizer, loss and metric
+      state) are created here, in the strategy's scope, from a real `batch`;
+    - during `fit` the model drops its link to the strategy (the private
+      `_distribute_strategy`, which is what makes Keras run the build), and
+      its train and test functions run in `strategy.scope()`, where Keras
+      finds the strategy (callbacks still run outside it, as usual);
+    - in multi-worker mode Keras reduces each step's logs across workers
+      along axis 0, which scalar logs lack: the steps add a leading axis.
+    """
+    if strategy is None:
+        yield
+        return
+    with strategy.scope():
+        build_training_state(model, batch)
+    patches = {
+        "make_train_function": _functions_in_scope(model, "train_function", strategy),
+        "make_test_function": _functions_in_scope(model, "test_function", strategy),
+    }
+    # The predicate Keras uses to choose its multi-worker reduction.
+    if strategy.extended._in_multi_worker_mode():
+        patches["train_step"] = _logs_with_leading_axis(model.train_step)
+        patches["test_step"] = _logs_with_leading_axis(model.test_step)
+    for name, method in patches.items():
+        setattr(model, name, method)
+    model._distribute_strategy = None
+    try:
+        yield
+    finally:
+        model._distribute_strategy = strategy
+        for name in patches:
+            vars(model).pop(name)
+        model.train_function = model.test_function = None
+
+
+def build_training_state(model, batch):
+    """Creates a compiled model's optimizer, loss and metric variables now,
+    eagerly, from one real `(x, y[, sample_weight])` batch, instead of in
+    the first traced training step.
+
+    Variables first created in a traced step are initialized through
+    `tf.cond` functions that TensorFlow keeps after the model is gone
+    (about half of what each new model trained in a process leaks); it
+    also lets `fit` skip its symbolic build under a strategy.
+    """
+    x, y, sample_weight = (tuple(batch) + (None,))[:3]
+    y_pred = model(x, training=False)
+    model.compute_loss(x, y, y_pred, sample_weight)
+    model.compute_metrics(x, y, y_pred, sample_weight)
+    model.optimizer.build(model.trainable_variables)
+    model.reset_metrics()
+
+
+def _functions_in_scope(model, attribute, strategy):
+    """A `make_train_function` / `make_test_function` whose function runs
+    (and so is traced) in `strategy.scope()`."""
+    make = getattr(model, f"make_{attribute}")
+    made = {}
+
+    def make_in_scope(force=False):
+        make(force=force)
+        function = getattr(model, attribute)
+        if function is not made.get("wrapper"):
+
+            def function_in_scope(iterator):
+                with strategy.scope():
+                    return function(iterator)
+
+            made["wrapper"] = function_in_scope
+            setattr(model, attribute, function_in_scope)
+        return made["wrapper"]
+
+    return make_in_scope
+
+
+def _logs_with_leading_axis(step):
+    def step_with_leading_axis(data):
+        return {key: keras.ops.expand_dims(value, 0) for key, value in step(data).items()}
+
+    return step_with_leading_axis
+
+
+def _task_run_dir(run_dir, strategy):
+    """The chief's run folder is `run_dir`; another worker of a multi-worker
+    strategy writes beside it (each worker saves its own checkpoints)."""
+    if strategy is None or strategy.extended.should_checkpoint:
+        return run_dir
+    resolver = strategy.cluster_resolver
+    return run_dir.with_name(f"{run_dir.name}.{resolver.task_type}{resolver.task_id}")
+
+
+def _distribute(strategy, name, data_args, repeat_train, repeat_validation):
+    """The (train, validation) datasets for `strategy`, such that global
+    step k holds the examples of single-device batch k: every input
+    pipeline builds the same seeded pipeline with per-replica batches and
+    keeps every `num_input_pipelines`-th batch, and a pipeline's replicas
+    take consecutive batches. (`aezoo.data.distributed` shards the examples
+    before shuffling, so its global batches differ from single-device ones.)
+
+    A split read for a fixed number of steps is repeated (the validation
+    split then continues where the last evaluation stopped); one read whole
+    is cut to whole global steps, without its last, possibly partial batch,
+    because workers that run out of data at different steps deadlock.
+    """
+    from aezoo import data
+
+    config = registry.get_config(name, data_args["preset"], **data_args["model_overrides"])
+    if config.get("stateful") and strategy.num_replicas_in_sync > 1:
+        raise ValueError(
+            "A stateful model's batch k+1 continues its batch k row by row, which "
+            f"{strategy.num_replicas_in_sync} replicas taking batches in turn would "
+            "break. Train it without a strategy, or set model_overrides.stateful=false."
+        )
+
+    def distributed(split, repeat):
+        def dataset_fn(context):
+            batch_size = context.get_per_replica_batch_size(data_args["batch_size"])
+            batches = data.for_model(name, split, **{**data_args, "batch_size": batch_size})
+            if repeat:
+                batches = batches.repeat()
+            else:
+                batches = _whole_steps(batches, split, context.num_replicas_in_sync)
+            return batches.shard(context.num_input_pipelines, context.input_pipeline_id)
+
+        return strategy.distribute_datasets_from_function(dataset_fn)
+
+    return distributed("train", repeat_train), distributed("validation", repeat_validation)
+
+
+def _whole_steps(batches, split, replicas):
+    count = int(batches.cardinality())
+    if count < 0:
+        raise ValueError(
+            f"The {split} split has no known length, so its batches cannot be "
+            "divided evenly among the workers. Set fit.steps_per_epoch and "
+            "fit.validation_steps."
+        )
+    return batches.take((count - 1) // replicas * replicas)
 
 
 def _claim_run_dir(run_dir, recipe):
