@@ -22,6 +22,7 @@ _LAZY = {
     "export": "aezoo.artifact",
     "load": "aezoo.artifact",
     "predict": "aezoo.artifact",
+    "tune": "aezoo.tuning",
 }
 
 
@@ -45,4 +46,5 @@ __all__ = [
     "predict",
     "register_model",
     "train",
+    "tune",
 ]

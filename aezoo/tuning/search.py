@@ -154,12 +154,15 @@ def tune(
         raise ValueError(f"Unknown tuner {tuner!r}. Valid tuners: {', '.join(TUNERS)}.")
     if tuner == "bayesian":
         _require_bayesian_dependencies()
-    for argument, value in [
-        ("max_trials", max_trials), ("epochs", epochs),
-        ("steps_per_epoch", steps_per_epoch), ("validation_steps", validation_steps),
+    for argument, value, minimum in [
+        ("max_trials", max_trials, 1), ("epochs", epochs, 1),
+        ("steps_per_epoch", steps_per_epoch, 1), ("validation_steps", validation_steps, 1),
+        ("seed", seed, 0),
     ]:
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"`{argument}` must be an integer >= 1. Received: {argument}={value!r}")
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            raise ValueError(
+                f"`{argument}` must be an integer >= {minimum}. Received: {argument}={value!r}"
+            )
     registry.get_model_info(name)  # an unknown name fails here, with suggestions
     role = distributed_role()
     recipe = training.resolve_recipe(name, preset)
@@ -180,7 +183,7 @@ def tune(
     else:
         _claim_directory(directory, settings, overwrite)
 
-    keras.utils.set_random_seed(seed)  # the data order; each trial has its own seed
+    keras.utils.set_random_seed(seed)  # the set-up; every trial then seeds itself
     search = _make_tuner(
         tuner, hypermodel, max_trials=max_trials, epochs=epochs, seed=seed,
         directory=directory, overwrite=overwrite,
@@ -203,12 +206,13 @@ def tune(
     overrides = hypermodel.overrides(best.hyperparameters.copy())
     summary = {
         **settings, "max_trials": max_trials, "objective": OBJECTIVE,
-        "best_trial": best.trial_id, "best_val_loss": best.score,
+        "best_trial": best.trial_id, "best_val_loss": float(best.score),
         "best_hyperparameters": values, "table": table,
     }
     _export_best(search, best, hypermodel, overrides, directory, summary, recipe)
     return TuneResult(
-        directory, role, table, markdown, best.trial_id, best.score, values, overrides, resumed
+        directory, role, table, markdown, best.trial_id, float(best.score), values, overrides,
+        resumed,
     )
 
 
