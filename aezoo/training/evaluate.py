@@ -62,6 +62,31 @@ def evaluate(model, name, preset="default", *, split="test", batch_size=64,
     return _EVALUATORS[name](model, dataset, registry.get_config(name, preset, **(model_overrides or {})))
 
 
+def quality_bar(name, metrics):
+    """Whether `evaluate` metrics meet the model's artifact quality bar.
+
+    The bars (issue 6): predictor future frame MSE at most half the all-zero
+    baseline's; conv autoencoder MSE < 0.02; classifier 100% on the steps
+    with a previous bit; sparse autoencoder mean activation within 20% of
+    rho; MLP autoencoder MSE < 1e-4.
+
+    Returns:
+        `(passed, description of the bar)`.
+    """
+    if name == "convlstm_bidir_predictor":
+        half_zero = 0.5 * metrics["baseline_zero_frame_mse_future"]
+        return metrics["frame_mse_future"] <= half_zero, f"frame MSE <= {half_zero:.1f} (half the all-zero baseline)"
+    if name == "conv_autoencoder":
+        return metrics["mse"] < 0.02, "test MSE < 0.02"
+    if name == "lstm_sequence_classifier":
+        return metrics["accuracy_with_previous_bit"] == 1.0, "100% accuracy"
+    if name == "sparse_autoencoder":
+        return abs(metrics["mean_activation"] - metrics["rho"]) <= 0.2 * metrics["rho"], "mean activation within 20% of rho"
+    if name == "mlp_autoencoder":
+        return metrics["mse"] < 1e-4, "MSE < 1e-4"
+    raise ValueError(f"aezoo has no quality bar for model {name!r}")
+
+
 def read_run(run_dir):
     """`(recipe, best checkpoint path)` of a finished run folder."""
     import json

@@ -8,7 +8,6 @@ relative to the card and wide enough for a subset of that size; the quality
 bars of issue 6 are checked on the card and on the subset.
 """
 
-import json
 import subprocess
 import sys
 import textwrap
@@ -20,6 +19,7 @@ import aezoo
 from aezoo.artifact import artifacts_root
 from aezoo.artifact import verify
 from aezoo.training.evaluate import evaluate_artifact
+from aezoo.training.evaluate import quality_bar
 
 MODELS = aezoo.list_models()
 
@@ -31,20 +31,6 @@ SUBSET = {
     "sparse_autoencoder": ("mean_activation", 2, 0.10),
     "mlp_autoencoder": ("mse", 10, 0.5),
 }
-
-
-def _bar(name, metrics):
-    """Issue 6's quality bar, as (passed, description)."""
-    if name == "convlstm_bidir_predictor":
-        half_zero = 0.5 * metrics["baseline_zero_frame_mse_future"]
-        return metrics["frame_mse_future"] <= half_zero, f"frame MSE <= {half_zero:.1f} (half the all-zero baseline)"
-    if name == "conv_autoencoder":
-        return metrics["mse"] < 0.02, "test MSE < 0.02"
-    if name == "lstm_sequence_classifier":
-        return metrics["accuracy_with_previous_bit"] == 1.0, "100% accuracy"
-    if name == "sparse_autoencoder":
-        return abs(metrics["mean_activation"] - metrics["rho"]) <= 0.2 * metrics["rho"], "mean activation within 20% of rho"
-    return metrics["mse"] < 1e-4, "MSE < 1e-4"
 
 
 @pytest.fixture(autouse=True)
@@ -84,7 +70,7 @@ BAR_CASES = [
 
 @pytest.mark.parametrize("name", BAR_CASES)
 def test_card_metrics_reach_the_bar(name):
-    passed, bar = _bar(name, aezoo.artifact.read_card(name)["metrics"])
+    passed, bar = quality_bar(name, aezoo.artifact.read_card(name)["metrics"])
     assert passed, f"{name}: card misses the bar {bar}"
 
 
@@ -98,7 +84,7 @@ def test_card_metric_is_re_measured(name):
         assert measured[key] < measured["baseline_zero_frame_mse_future"]
         assert measured[key] < measured["baseline_copy_last_frame_mse_future"]
         return
-    passed, bar = _bar(name, measured)
+    passed, bar = quality_bar(name, measured)
     assert passed, f"{name}: subset misses the bar {bar}: {measured}"
 
 
