@@ -142,6 +142,7 @@ def _cmd_tune(args):
             directory=args.dir, overwrite=args.overwrite,
             steps_per_epoch=args.steps_per_epoch, validation_steps=args.validation_steps,
             preset=args.preset, seed=args.seed, verbose=args.verbose,
+            trial_processes=not args.in_process,
         )
     except ImportError as error:  # an optional dependency of a tuner
         print(f"aezoo: error: {error}", file=sys.stderr)
@@ -274,6 +275,9 @@ def build_parser():
     tune.add_argument("--seed", type=int, default=0, help="tuner, weights and data seed")
     tune.add_argument("--verbose", type=int, default=1, choices=(0, 1, 2),
                       help="KerasTuner and fit verbosity (default: 1)")
+    tune.add_argument("--in-process", action="store_true",
+                      help="run all trials in this process (faster start; memory grows "
+                      "by each trial's traced graphs)")
     tune.set_defaults(func=_cmd_tune)
     return parser
 

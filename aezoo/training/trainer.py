@@ -34,6 +34,7 @@ import keras
 from aezoo import registry
 from aezoo.training import pictures
 from aezoo.training import recipes as recipes_lib
+from aezoo.training.backup import ResumableBackup
 from aezoo.training.diagnostics_setup import Diagnostics
 
 STRATEGIES = ("mirrored", "multi_worker")
@@ -151,6 +152,7 @@ def train(
             strategy, name, data_args,
             repeat_train=bool(steps_per_epoch), repeat_validation=bool(fit["validation_steps"]),
         )
+    epoch_steps = steps_per_epoch or _known_batches(train_data)
     if fit["schedule"] == "cosine":
         steps = steps_per_epoch or _count_batches(train_data)
         model.optimizer.learning_rate = keras.optimizers.schedules.CosineDecay(
@@ -162,8 +164,9 @@ def train(
     checks = Diagnostics(recipe["diagnostics"], run_dir / "logs" / "train", probe)
     all_callbacks = [keras.callbacks.TerminateOnNaN(raise_error=True)]
     all_callbacks += [
-        keras.callbacks.BackupAndRestore(
+        ResumableBackup(
             str(run_dir / "backup"),
+            steps_per_epoch=None if strategy else epoch_steps,
             save_freq=fit["checkpoint_every_steps"] or "epoch",
             double_checkpoint=True,
             delete_checkpoint=False,
@@ -177,9 +180,11 @@ def train(
         keras.callbacks.CSVLogger(str(run_dir / "history.csv"), append=True),
         keras.callbacks.TensorBoard(str(run_dir / "logs")),
         *checks.callbacks,
+        _WallTime(run_dir),
         *callbacks,
     ]
     start = time.time()
+    wall_before = _read_wall_time(run_dir)
     status = "finished"
     history = {}
     try:
@@ -202,7 +207,7 @@ def train(
             f"aezoo: {error} Training stopped; the last good checkpoint "
             f"and backup in {run_dir} are kept."
         )
-    _write_status(run_dir, status, time.time() - start)
+    _write_status(run_dir, status, wall_before + time.time() - start)
     checks.write(run_dir, checks.verdicts(model, validation_data))
     pictures.loss_curves(
         run_dir / "history.csv", run_dir / "pictures" / "loss.png",
@@ -409,11 +414,39 @@ def _comparable(recipe):
     return recipe
 
 
-def _write_status(run_dir, status, seconds):
+def _read_wall_time(run_dir):
     path = run_dir / "status.json"
-    previous = json.loads(path.read_text()) if path.exists() else {}
-    wall = previous.get("wall_time_s", 0.0) + seconds
-    path.write_text(json.dumps({"status": status, "wall_time_s": round(wall, 1)}, indent=2))
+    return json.loads(path.read_text()).get("wall_time_s", 0.0) if path.exists() else 0.0
+
+
+def _write_status(run_dir, status, wall):
+    """`status.json`: the run's state and its training time over all calls."""
+    path = run_dir / "status.json"
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(json.dumps({"status": status, "wall_time_s": round(wall, 1)}, indent=2))
+    os.replace(partial, path)
+
+
+class _WallTime(keras.callbacks.Callback):
+    """Writes `status.json` ("running", time so far) after every epoch, so a
+    killed run still records the training time it spent."""
+
+    def __init__(self, run_dir):
+        super().__init__()
+        self.run_dir = run_dir
+
+    def on_train_begin(self, logs=None):
+        self.start = time.time()
+        self.before = _read_wall_time(self.run_dir)
+
+    def on_epoch_end(self, epoch, logs=None):
+        _write_status(self.run_dir, "running", self.before + time.time() - self.start)
+
+
+def _known_batches(dataset):
+    """Batches per pass of `dataset`, or `None` when not known."""
+    cardinality = int(dataset.cardinality())
+    return cardinality if cardinality > 0 else None
 
 
 def _count_batches(dataset):

@@ -20,13 +20,16 @@ weights and its data order), so its result does not depend on the trials
 before it (a resumed search finds what an uninterrupted one finds) nor on
 the worker that runs it.
 
-Memory: after every trial the tuner clears Keras' global state
-(`keras.backend.clear_session()`, then `gc.collect()`; KerasTuner also does
-it before each build), each trial's training state is built before its
-first step (`AezooHyperModel.fit`), and the process's resident set size
-after each trial is in the table (`rss_mb`). TensorFlow 2.21 still keeps
-each trained model's traced graph (tensorflow/tensorflow#61791): a few MB
-per trial for small models.
+Memory: every trial runs in its own Python process
+(`aezoo.tuning.trial_process`; `trial_processes=True`, the default), which
+reloads the search from `DIR`, runs the trial and exits: TensorFlow keeps
+each traced graph of a process alive even after
+`keras.backend.clear_session()` (tensorflow/tensorflow#61791), so only a
+process boundary gives the memory back. The table's `rss_mb` is the trial
+process's resident set size after its trial. With `trial_processes=False`
+the trials share one process; Keras' state is still cleared after each
+(`clear_session()` and `gc.collect()`), and it grows by a few MB per trial
+for small models, tens of MB for conv models (`benchmarks/tuning_memory.py`).
 
 Distributed: with `KERASTUNER_ORACLE_IP`, `KERASTUNER_ORACLE_PORT` and
 `KERASTUNER_TUNER_ID` set, the process whose id contains `chief` serves the
@@ -54,6 +57,7 @@ TUNERS = ("random", "bayesian", "hyperband")
 OBJECTIVE = "val_loss"
 PROJECT = "search"
 SETTINGS_FILE = "search.json"
+MAX_CONSECUTIVE_FAILED_TRIALS = 3  # KerasTuner's default
 
 
 class SearchFailedError(RuntimeError):
@@ -101,6 +105,8 @@ def tune(
     preset="default",
     seed=0,
     verbose=1,
+    trial_processes=True,
+    _trial_quota=None,
 ):
     """Searches a model's hyperparameters; rerunning the same call resumes.
 
@@ -128,6 +134,10 @@ def tune(
         preset: the preset the search overrides. Defaults to `"default"`.
         seed: seed of the tuner, the weights and the data order.
         verbose: KerasTuner's and `fit`'s verbosity.
+        trial_processes: run every trial in a fresh process, so that memory
+            stays flat over the search (see the module docstring). Workers
+            of a distributed search run their trials in-process.
+            Defaults to `True`.
 
     Returns:
         A `TuneResult`.
@@ -184,15 +194,27 @@ def tune(
         _claim_directory(directory, settings, overwrite)
 
     keras.utils.set_random_seed(seed)  # the set-up; every trial then seeds itself
-    search = _make_tuner(
-        tuner, hypermodel, max_trials=max_trials, epochs=epochs, seed=seed,
-        directory=directory, overwrite=overwrite,
-    )
-    resumed = 0 if role == "worker" else len(search.oracle.trials)
-    fit_args = {} if role == "chief" else _fit_data(
-        name, preset, recipe, seed, steps_per_epoch, validation_steps
-    )
-    search.search(epochs=epochs, verbose=verbose, **fit_args)
+    tuner_args = dict(max_trials=max_trials, epochs=epochs, seed=seed, directory=directory)
+    if role == "single" and trial_processes:
+        if overwrite:
+            shutil.rmtree(directory / PROJECT, ignore_errors=True)
+        resumed = len(list((directory / PROJECT).glob("trial_*/trial.json")))
+        _run_in_trial_processes(directory, dict(
+            name=name, tuner=tuner, max_trials=max_trials, epochs=epochs,
+            directory=str(directory), steps_per_epoch=steps_per_epoch,
+            validation_steps=validation_steps, preset=preset, seed=seed, verbose=verbose,
+        ))
+        search = _make_tuner(tuner, hypermodel, overwrite=False, **tuner_args)
+    else:
+        search = _make_tuner(tuner, hypermodel, overwrite=overwrite, **tuner_args)
+        resumed = 0 if role == "worker" else len(search.oracle.trials)
+        search.trial_quota = _trial_quota
+        fit_args = {} if role == "chief" else _fit_data(
+            name, preset, recipe, seed, steps_per_epoch, validation_steps
+        )
+        search.search(epochs=epochs, verbose=verbose, **fit_args)
+        if _trial_quota is not None:  # a trial process (trial_process.main)
+            return search.trials_run
     if role == "worker":
         return TuneResult(directory, role, table=[])
 
@@ -254,6 +276,19 @@ class _TrialHooks:
     seconds, the RSS after clearing and the tuner id."""
 
     trial_seed = 0
+    trial_quota = None  # stop after this many trials (a trial process: 1)
+
+    def pre_create_trial(self):
+        if self.trial_quota is not None and len(self.trials_run) >= self.trial_quota:
+            self.oracle.max_trials = len(self.oracle.trials)  # the next trial is STOPPED
+        super().pre_create_trial()
+
+    @property
+    def trials_run(self):
+        """Statuses of the trials this tuner object ran."""
+        if not hasattr(self, "_trials_run"):
+            self._trials_run = []
+        return self._trials_run
 
     def on_trial_begin(self, trial):
         self._trial_started = time.monotonic()
@@ -266,6 +301,7 @@ class _TrialHooks:
         gc.collect()
         rss = trials_lib.resident_mb()
         super().on_trial_end(trial)  # the oracle records the trial as finished
+        self.trials_run.append(trial.status)
         trials_lib.write_trial_record(
             os.path.join(self.project_dir, f"trial_{trial.trial_id}"),
             {
@@ -303,6 +339,26 @@ def _make_tuner(kind, hypermodel, *, max_trials, epochs, seed, directory, overwr
         search = tuner_class(hypermodel, max_trials=max_trials, **common)
     search.trial_seed = seed
     return search
+
+
+def _run_in_trial_processes(directory, tune_kwargs):
+    """Runs the search one trial per child process until no trial is left;
+    stops like KerasTuner after `MAX_CONSECUTIVE_FAILED_TRIALS` failures."""
+    from aezoo.tuning.trial_process import run_one_trial
+
+    failed_in_a_row = 0
+    while True:
+        statuses = run_one_trial(tune_kwargs, directory / ".trial_process.json")
+        if not statuses:
+            return
+        for status in statuses:
+            failed_in_a_row = failed_in_a_row + 1 if status == "FAILED" else 0
+        if failed_in_a_row >= MAX_CONSECUTIVE_FAILED_TRIALS:
+            raise RuntimeError(
+                f"{failed_in_a_row} trials in a row of the search in {directory} failed; "
+                f"stopped. Each trial's error is in {directory / PROJECT}/trial_*/trial.json "
+                "(`message`). Fix the cause and rerun the same command to resume."
+            )
 
 
 def _fit_data(name, preset, recipe, seed, steps_per_epoch, validation_steps):

@@ -105,3 +105,41 @@ def test_a_killed_run_resumes_where_it_stopped(tmp_path):
     assert epochs[-1] == 39
     assert epochs.count(0) == 1
     assert len(epochs) <= 40 + 1  # at most the epoch in flight is redone
+
+
+class _Interrupt(Exception):
+    pass
+
+
+class _InterruptAtStep(keras.callbacks.Callback):
+    def __init__(self, step):
+        super().__init__()
+        self.step = step
+
+    def on_train_batch_end(self, batch, logs=None):
+        if int(self.model.optimizer.iterations.numpy()) == self.step:
+            raise _Interrupt()
+
+
+def test_a_run_interrupted_twice_resumes_at_the_optimizer_step(tmp_path):
+    # Keras' BackupAndRestore records "epoch 0" in backups written during the
+    # first epoch of a resumed call; a second resume would then start the
+    # epochs over (ResumableBackup's docstring).
+    def run(callbacks=()):
+        return training.train(
+            "mlp_autoencoder", out=tmp_path, epochs=4, callbacks=list(callbacks), verbose=0,
+            overrides=["fit.steps_per_epoch=10", "fit.checkpoint_every_steps=5", "fit.validation_steps=1"],
+        )
+
+    with pytest.raises(_Interrupt):
+        run([_InterruptAtStep(17)])  # mid epoch 1; backup at step 15
+    status = json.loads((tmp_path / "status.json").read_text())
+    assert status["status"] == "running" and status["wall_time_s"] > 0  # epoch 0's time kept
+    with pytest.raises(_Interrupt):
+        run([_InterruptAtStep(22)])  # mid epoch 2 of the resumed call; backup at step 20
+    result = run()
+    # Plain BackupAndRestore would restart at epoch 0: 60 steps, epochs 0,0,1,2,3.
+    assert int(result.model.optimizer.iterations.numpy()) == 40
+    epochs = [int(line.split(",")[0]) for line in (tmp_path / "history.csv").read_text().strip().splitlines()[1:]]
+    assert epochs == [0, 2, 3]  # epoch 1 was never finished in one call
+    assert json.loads((tmp_path / "status.json").read_text())["status"] == "finished"
