@@ -395,21 +395,32 @@ def _claim_run_dir(run_dir, recipe):
     (run_dir / "checkpoints").mkdir(exist_ok=True)
     saved = run_dir / "recipe.json"
     if saved.exists():
-        if _comparable(json.loads(saved.read_text())) != _comparable(recipe):
+        previous = json.loads(saved.read_text())
+        if _comparable(previous) != _comparable(recipe):
             raise ValueError(
                 f"Run folder {run_dir} holds a run of a different recipe "
                 f"(see {saved}). Resume it with the same settings, or choose "
                 f"another --out."
             )
-    else:
-        saved.write_text(json.dumps(recipe, indent=2, default=list))
+        # A resume may change the number of epochs (and the description):
+        # the folder records the recipe now run and the epochs it had before.
+        recipe = json.loads(json.dumps(recipe, default=list))
+        changes = list(previous.get("earlier_epochs", []))
+        if previous["fit"]["epochs"] != recipe["fit"]["epochs"]:
+            changes.append(previous["fit"]["epochs"])
+        if changes:
+            recipe["earlier_epochs"] = changes
+    partial = saved.with_name(saved.name + ".partial")
+    partial.write_text(json.dumps(recipe, indent=2, default=list))
+    os.replace(partial, saved)
 
 
 def _comparable(recipe):
-    """What must match for a rerun to resume: all but the source path and
-    the number of epochs (raising it extends a run)."""
+    """What must match for a rerun to resume: all but the source path, the
+    description and the number of epochs (raising it extends a run)."""
     recipe = json.loads(json.dumps(recipe, default=list))
-    recipe.pop("source", None)
+    for key in ("source", "description", "earlier_epochs"):
+        recipe.pop(key, None)
     recipe["fit"].pop("epochs", None)
     return recipe
 

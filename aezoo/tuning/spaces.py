@@ -126,7 +126,7 @@ SPACES = {
                   "input-to-state kernel of each strided level; 2 is the post's, 3 the default"),
             Param("recurrent_kernel_size", "Int", (3, 5), 3, step=2,
                   reason="state-to-state kernel: how far motion can travel in one step"),
-            _learning_rate(3e-4, 3e-3, 1e-3),
+            _learning_rate(3e-4, 1e-2, 1e-3),
             Param("global_clipnorm", "Float", (0.1, 10.0), 1.0, sampling="log",
                   reason="the post's run exploded without clipping; 1.0 is the default"),
         ),

@@ -125,9 +125,9 @@ def test_a_run_interrupted_twice_resumes_at_the_optimizer_step(tmp_path):
     # Keras' BackupAndRestore records "epoch 0" in backups written during the
     # first epoch of a resumed call; a second resume would then start the
     # epochs over (ResumableBackup's docstring).
-    def run(callbacks=()):
+    def run(callbacks=(), epochs=4):
         return training.train(
-            "mlp_autoencoder", out=tmp_path, epochs=4, callbacks=list(callbacks), verbose=0,
+            "mlp_autoencoder", out=tmp_path, epochs=epochs, callbacks=list(callbacks), verbose=0,
             overrides=["fit.steps_per_epoch=10", "fit.checkpoint_every_steps=5", "fit.validation_steps=1"],
         )
 
@@ -143,3 +143,9 @@ def test_a_run_interrupted_twice_resumes_at_the_optimizer_step(tmp_path):
     epochs = [int(line.split(",")[0]) for line in (tmp_path / "history.csv").read_text().strip().splitlines()[1:]]
     assert epochs == [0, 2, 3]  # epoch 1 was never finished in one call
     assert json.loads((tmp_path / "status.json").read_text())["status"] == "finished"
+
+    # Raising the epochs extends the run; the folder records the change.
+    result = run(epochs=5)
+    assert int(result.model.optimizer.iterations.numpy()) == 50
+    recipe = json.loads((tmp_path / "recipe.json").read_text())
+    assert recipe["fit"]["epochs"] == 5 and recipe["earlier_epochs"] == [4]
