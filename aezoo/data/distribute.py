@@ -6,13 +6,32 @@ from aezoo.data.load import DATASETS
 from aezoo.data.load import load
 
 
-def distributed(strategy, name, split="train", *, global_batch_size, **kwargs):
+SHARD_BY = ("examples", "batches")
+
+
+def distributed(
+    strategy, name, split="train", *, global_batch_size, shard_by="examples", repeat=False,
+    **kwargs,
+):
     """A distributed dataset built with `strategy.distribute_datasets_from_function`.
 
-    Each input pipeline builds its own dataset with the per-replica batch
-    size (`global_batch_size / num_replicas_in_sync`) and keeps its shard of
-    the examples (`input_context.input_pipeline_id` of
-    `num_input_pipelines`), so no example is read twice across workers.
+    Each input pipeline (one per worker) builds its own dataset with the
+    per-replica batch size (`global_batch_size / num_replicas_in_sync`) and
+    keeps its share, chosen by `shard_by`:
+
+    - `"examples"`: its shard of the examples
+      (`input_context.input_pipeline_id` of `num_input_pipelines`), taken
+      before shuffling, so no example is read twice across workers: the
+      choice for large data. A global step then holds other examples than
+      the same step on one device.
+    - `"batches"`: every pipeline builds the same seeded pipeline and keeps
+      every `num_input_pipelines`-th per-replica batch, and a pipeline's
+      replicas take consecutive batches, so global step k holds exactly the
+      examples of single-device batch k (with the same seed and global
+      batch): distributed training reproduces single-device training. Each
+      worker reads all the data. `aezoo.train(..., strategy=...)` uses this.
+      Unless `repeat`, the split is cut to whole global steps (workers that
+      run out of data at different steps deadlock).
 
     Args:
         strategy: a `tf.distribute.Strategy`.
@@ -21,6 +40,10 @@ def distributed(strategy, name, split="train", *, global_batch_size, **kwargs):
         split: the split.
         global_batch_size: examples per step over all replicas; must divide
             evenly by the number of replicas.
+        shard_by: `"examples"` or `"batches"` (above). Defaults to
+            `"examples"`.
+        repeat: repeat the split without end (for `fit` with
+            `steps_per_epoch` / `validation_steps`). Defaults to `False`.
         **kwargs: further arguments of `load` or `for_model` (not
             `batch_size` or `shard`, which this function sets).
 
@@ -28,9 +51,10 @@ def distributed(strategy, name, split="train", *, global_batch_size, **kwargs):
         A `tf.distribute.DistributedDataset`.
 
     Raises:
-        ValueError: `stream=True` with more than one replica (replicas take
-            consecutive batches in turn, which breaks each stream's order), or
-            what `load` / `for_model` raise.
+        ValueError: an unknown `shard_by`; `stream=True` with more than one
+            replica (replicas take consecutive batches in turn, which breaks
+            each stream's order); with `shard_by="batches"` and not `repeat`,
+            a split of unknown length; or what `load` / `for_model` raise.
 
     Example:
 
@@ -44,6 +68,10 @@ def distributed(strategy, name, split="train", *, global_batch_size, **kwargs):
     ```
     """
     global_batch_size = check_int("global_batch_size", global_batch_size, 1)
+    if shard_by not in SHARD_BY:
+        raise ValueError(
+            f"Unknown shard_by {shard_by!r}. Valid values: {', '.join(map(repr, SHARD_BY))}."
+        )
     reserved = sorted({"batch_size", "shard"} & set(kwargs))
     if reserved:
         raise ValueError(
@@ -58,13 +86,30 @@ def distributed(strategy, name, split="train", *, global_batch_size, **kwargs):
         )
     make = load if name in DATASETS else for_model
 
-    def dataset_fn(input_context):
-        return make(
-            name,
-            split,
-            batch_size=input_context.get_per_replica_batch_size(global_batch_size),
-            shard=(input_context.num_input_pipelines, input_context.input_pipeline_id),
-            **kwargs,
-        )
+    def dataset_fn(context):
+        pipelines, pipeline_id = context.num_input_pipelines, context.input_pipeline_id
+        batch_size = context.get_per_replica_batch_size(global_batch_size)
+        if shard_by == "examples":
+            batches = make(name, split, batch_size=batch_size, shard=(pipelines, pipeline_id), **kwargs)
+            return batches.repeat() if repeat else batches
+        batches = make(name, split, batch_size=batch_size, **kwargs)
+        if repeat:
+            batches = batches.repeat()
+        else:
+            batches = _whole_steps(batches, split, context.num_replicas_in_sync)
+        return batches.shard(pipelines, pipeline_id)
 
     return strategy.distribute_datasets_from_function(dataset_fn)
+
+
+def _whole_steps(batches, split, replicas):
+    """The batches of `split` without its last, possibly partial, global step."""
+    count = int(batches.cardinality())
+    if count < 0:
+        raise ValueError(
+            f"The {split} split has no known length, so its batches cannot be "
+            "divided evenly among the workers. Read it for a fixed number of "
+            "steps with repeat=True (in a recipe: fit.steps_per_epoch and "
+            "fit.validation_steps)."
+        )
+    return batches.take((count - 1) // replicas * replicas)

@@ -341,17 +341,11 @@ def _task_run_dir(run_dir, strategy):
 
 
 def _distribute(strategy, name, data_args, repeat_train, repeat_validation):
-    """The (train, validation) datasets for `strategy`, such that global
-    step k holds the examples of single-device batch k: every input
-    pipeline builds the same seeded pipeline with per-replica batches and
-    keeps every `num_input_pipelines`-th batch, and a pipeline's replicas
-    take consecutive batches. (`aezoo.data.distributed` shards the examples
-    before shuffling, so its global batches differ from single-device ones.)
-
-    A split read for a fixed number of steps is repeated (the validation
-    split then continues where the last evaluation stopped); one read whole
-    is cut to whole global steps, without its last, possibly partial batch,
-    because workers that run out of data at different steps deadlock.
+    """The (train, validation) datasets for `strategy`, sharded by batches
+    (`aezoo.data.distributed(..., shard_by="batches")`): global step k holds
+    the examples of single-device batch k. A split read for a fixed number
+    of steps is repeated (the validation split then continues where the
+    last evaluation stopped); one read whole is cut to whole global steps.
     """
     from aezoo import data
 
@@ -362,31 +356,14 @@ def _distribute(strategy, name, data_args, repeat_train, repeat_validation):
             f"{strategy.num_replicas_in_sync} replicas taking batches in turn would "
             "break. Train it without a strategy, or set model_overrides.stateful=false."
         )
-
-    def distributed(split, repeat):
-        def dataset_fn(context):
-            batch_size = context.get_per_replica_batch_size(data_args["batch_size"])
-            batches = data.for_model(name, split, **{**data_args, "batch_size": batch_size})
-            if repeat:
-                batches = batches.repeat()
-            else:
-                batches = _whole_steps(batches, split, context.num_replicas_in_sync)
-            return batches.shard(context.num_input_pipelines, context.input_pipeline_id)
-
-        return strategy.distribute_datasets_from_function(dataset_fn)
-
-    return distributed("train", repeat_train), distributed("validation", repeat_validation)
-
-
-def _whole_steps(batches, split, replicas):
-    count = int(batches.cardinality())
-    if count < 0:
-        raise ValueError(
-            f"The {split} split has no known length, so its batches cannot be "
-            "divided evenly among the workers. Set fit.steps_per_epoch and "
-            "fit.validation_steps."
+    args = {key: value for key, value in data_args.items() if key != "batch_size"}
+    return tuple(
+        data.distributed(
+            strategy, name, split, global_batch_size=data_args["batch_size"],
+            shard_by="batches", repeat=repeat, **args,
         )
-    return batches.take((count - 1) // replicas * replicas)
+        for split, repeat in (("train", repeat_train), ("validation", repeat_validation))
+    )
 
 
 def _claim_run_dir(run_dir, recipe):

@@ -43,6 +43,22 @@ SCRIPT = textwrap.dedent(
     history = model.fit(model_data, steps_per_epoch=3, epochs=1, verbose=0)
     assert np.isfinite(history.history["loss"][0])
 
+    # shard_by="batches": global step k holds single-device batch k.
+    from aezoo.data import for_model
+
+    by_batches = distributed(strategy, "mlp_autoencoder", "train", global_batch_size=8,
+                             shard_by="batches", seed=3)
+    single = iter(for_model("mlp_autoencoder", "train", batch_size=8, seed=3))
+    for step_batch, (expected, _) in zip(by_batches, [next(single), next(single)]):
+        got = np.concatenate(strategy.experimental_local_results(step_batch[0]))
+        np.testing.assert_array_equal(got, expected.numpy())
+    try:
+        distributed(strategy, "signal", "train", global_batch_size=8, shard_by="rows")
+    except ValueError as error:
+        assert "Unknown shard_by 'rows'" in str(error), error
+    else:
+        raise AssertionError("shard_by='rows' was accepted")
+
     try:
         distributed(strategy, "bit_pairs", "train", global_batch_size=8, stream=True)
     except ValueError as error:
