@@ -9,7 +9,9 @@ Runs, in this order (each prints its own full table too):
 2. `inference.py`: batch-1 latency and batch-64 throughput of every model
    through `model.predict`, `tf.function`, the SavedModel and `aezoo.predict`;
 3. `time_to_quality.py`: wall time of each default recipe to its quality bar;
-4. `data_pipeline.py`: Moving MNIST pipeline rate vs the model's.
+4. `data_pipeline.py`: Moving MNIST pipeline rate vs the model's;
+5. `tuning_memory.py`: RSS over the trials of a search, one process per
+   trial vs one process (issue 7).
 
 Run it on a quiet machine: every figure is a wall-clock time. About 15
 minutes on the 2-core CPU.
@@ -26,13 +28,14 @@ import data_pipeline  # noqa: E402
 import inference  # noqa: E402
 import predictor_speed  # noqa: E402
 import time_to_quality  # noqa: E402
+import tuning_memory  # noqa: E402
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5, help="predictor speed windows")
     parser.add_argument("--skip", action="append", default=[],
-                        choices=["speed", "inference", "quality", "data"])
+                        choices=["speed", "inference", "quality", "data", "tuning"])
     args = parser.parse_args()
     summary = []
     if "speed" not in args.skip:
@@ -64,6 +67,11 @@ def main():
     if "data" not in args.skip:
         print("\n## Data pipeline\n")
         data_pipeline.main([])
+    if "tuning" not in args.skip:
+        print("\n## Tuning memory\n")
+        for row in tuning_memory.main([]):
+            summary.append((f"tuning RSS growth per trial, {row['mode']}",
+                            f"{row['growth_mb_per_trial']} MB"))
     print("\n## Summary\n")
     print("| figure | value |\n|---|---:|")
     for name, value in summary:

@@ -18,7 +18,6 @@ point elsewhere.
 
 import argparse
 import csv
-import json
 import pathlib
 import tempfile
 import time
