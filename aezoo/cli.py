@@ -95,7 +95,7 @@ def _cmd_export(args):
 
     card = export_run(
         args.source, args.out, overwrite=args.overwrite, name=args.name,
-        preset=args.preset, max_batches=args.max_batches,
+        preset=args.preset, max_batches=args.max_batches, note=args.note,
     )
     print(f"aezoo: exported {card['model']} ({card['preset']}) to {args.out}: "
           f"{len(card['files'])} files, metrics {card['metrics']}")
@@ -232,6 +232,7 @@ def build_parser():
     export.add_argument("--preset", default="default", help="preset of a bare checkpoint")
     export.add_argument("--max-batches", type=_positive_int,
                         help="measure the card's metrics on N batches only (quick checks)")
+    export.add_argument("--note", help="a sentence for the card's training.note")
     export.set_defaults(func=_cmd_export)
 
     predict = commands.add_parser(

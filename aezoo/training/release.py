@@ -21,7 +21,7 @@ EVALUATION_SPLIT = "test"
 
 
 def export_run(source, out_dir, *, overwrite=False, name=None, preset="default",
-               max_batches=None):
+               max_batches=None, note=None):
     """Exports a run folder's best checkpoint (or a `.keras` file) with a card.
 
     Args:
@@ -32,6 +32,8 @@ def export_run(source, out_dir, *, overwrite=False, name=None, preset="default",
             folder records its own).
         max_batches: measure the card's metrics on this many batches only
             (for quick checks; shipped cards use the whole split).
+        note: a sentence for the card's `training.note` (what the run
+            folder cannot tell, e.g. time lost by killed calls).
 
     Returns:
         The card.
@@ -57,6 +59,10 @@ def export_run(source, out_dir, *, overwrite=False, name=None, preset="default",
     overrides = recipe["model_overrides"] if recipe else {}
     batch_size = recipe["data"]["batch_size"] if recipe else 64
     training["steps"] = int(model.optimizer.iterations.numpy()) if model.optimizer else None
+    if recipe and recipe.get("earlier_epochs"):
+        training["earlier_epochs"] = recipe["earlier_epochs"]
+    if note:
+        training["note"] = note
     metrics = evaluate(
         model, name, preset, split=EVALUATION_SPLIT, batch_size=batch_size,
         max_batches=max_batches, model_overrides=overrides,

@@ -1,0 +1,38 @@
+"""`aezoo export RUN_DIR`: a run folder -> a verified artifact with a measured card."""
+
+import json
+
+import pytest
+
+import aezoo
+from aezoo import cli
+from aezoo import training
+from aezoo.training.evaluate import evaluate_artifact
+
+
+def test_a_run_folder_exports_with_its_recipe_steps_and_measured_metrics(tmp_path, capsys):
+    run = tmp_path / "run"
+    overrides = ["fit.steps_per_epoch=20", "fit.validation_steps=2"]
+    training.train("mlp_autoencoder", out=run, epochs=1, overrides=overrides, verbose=0)
+    training.train("mlp_autoencoder", out=run, epochs=2, overrides=overrides, verbose=0)
+    out = tmp_path / "artifact"
+    assert cli.main(["export", str(run), "--out", str(out), "--max-batches", "3",
+                     "--note", "two calls"]) == 0
+    assert "exported mlp_autoencoder (default)" in capsys.readouterr().out
+
+    card = json.loads((out / "card.json").read_text())
+    assert card["recipe"]["fit"]["epochs"] == 2 and card["recipe"]["seed"] == 0
+    assert card["training"]["steps"] == 40  # the best checkpoint: the last epoch
+    assert card["training"]["earlier_epochs"] == [1]
+    assert card["training"]["note"] == "two calls"
+    assert card["training"]["status"] == "finished" and card["training"]["wall_time_s"] > 0
+    assert card["metrics_command"] == "aezoo evaluate mlp_autoencoder"
+    # The card's metrics are what evaluating the artifact measures.
+    measured, on_card = evaluate_artifact(out, max_batches=3)
+    assert measured["mse"] == pytest.approx(on_card["mse"], rel=1e-5)
+    model = aezoo.load(out)
+    assert int(model.optimizer.iterations.numpy()) == 40
+
+    # An existing artifact is kept unless --overwrite.
+    assert cli.main(["export", str(run), "--out", str(out), "--max-batches", "3"]) != 0
+    assert json.loads((out / "card.json").read_text())["training"]["note"] == "two calls"
