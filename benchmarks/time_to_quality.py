@@ -81,13 +81,14 @@ def predictor(run_dir):
     reached = next((row for row in rows if float(row["val_future_frame_mse"]) <= bar), None)
     # The run was resumed several times; a row's epoch number counts the
     # optimizer's epochs (aezoo.training.backup.ResumableBackup).
-    epochs = int(reached["epoch"]) + 1 if reached else int(rows[-1]["epoch"]) + 1
+    all_epochs = int(rows[-1]["epoch"]) + 1
+    epochs = int(reached["epoch"]) + 1 if reached else all_epochs
     return {
         "model": "convlstm_bidir_predictor",
         "seconds_to_bar": None if reached is None else epochs * epoch_s,
         "epochs": epochs,
-        "training_seconds": (int(rows[-1]["epoch"]) + 1) * epoch_s,
-        "total_seconds_with_checks": (int(rows[-1]["epoch"]) + 1) * epoch_s,
+        "training_seconds": all_epochs * epoch_s,
+        "total_seconds_with_checks": all_epochs * epoch_s,
         "note": f"bar {bar:.1f} on the validation sample; {epoch_s:.0f} s per epoch (median "
         "of the run's epochs, from its TensorBoard timestamps)",
     }

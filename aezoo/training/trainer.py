@@ -152,16 +152,21 @@ def train(
             strategy, name, data_args,
             repeat_train=bool(steps_per_epoch), repeat_validation=bool(fit["validation_steps"]),
         )
-    epoch_steps = steps_per_epoch or _known_batches(train_data)
+    epoch_steps = steps_per_epoch or _count_batches(train_data)
     if fit["schedule"] == "cosine":
-        steps = steps_per_epoch or _count_batches(train_data)
+        if epoch_steps is None:
+            raise ValueError(
+                "fit.schedule='cosine' needs a known number of steps: set "
+                "fit.steps_per_epoch for this dataset."
+            )
         model.optimizer.learning_rate = keras.optimizers.schedules.CosineDecay(
-            float(model.optimizer.learning_rate), decay_steps=steps * fit["epochs"]
+            float(model.optimizer.learning_rate), decay_steps=epoch_steps * fit["epochs"]
         )
 
     probe = next(iter(validation_data))
     probe = tuple(part.numpy() if hasattr(part, "numpy") else part for part in probe)
     checks = Diagnostics(recipe["diagnostics"], run_dir / "logs" / "train", probe)
+    wall_time = _WallTime(run_dir)
     all_callbacks = [keras.callbacks.TerminateOnNaN(raise_error=True)]
     all_callbacks += [
         ResumableBackup(
@@ -180,11 +185,9 @@ def train(
         keras.callbacks.CSVLogger(str(run_dir / "history.csv"), append=True),
         keras.callbacks.TensorBoard(str(run_dir / "logs")),
         *checks.callbacks,
-        _WallTime(run_dir),
+        wall_time,
         *callbacks,
     ]
-    start = time.time()
-    wall_before = _read_wall_time(run_dir)
     status = "finished"
     history = {}
     try:
@@ -207,7 +210,7 @@ def train(
             f"aezoo: {error} Training stopped; the last good checkpoint "
             f"and backup in {run_dir} are kept."
         )
-    _write_status(run_dir, status, wall_before + time.time() - start)
+    _write_status(run_dir, status, wall_time.total())
     checks.write(run_dir, checks.verdicts(model, validation_data))
     pictures.loss_curves(
         run_dir / "history.csv", run_dir / "pictures" / "loss.png",
@@ -402,11 +405,6 @@ def _comparable(recipe):
     return recipe
 
 
-def _read_wall_time(run_dir):
-    path = run_dir / "status.json"
-    return json.loads(path.read_text()).get("wall_time_s", 0.0) if path.exists() else 0.0
-
-
 def _write_status(run_dir, status, wall):
     """`status.json`: the run's state and its training time over all calls."""
     path = run_dir / "status.json"
@@ -416,33 +414,28 @@ def _write_status(run_dir, status, wall):
 
 
 class _WallTime(keras.callbacks.Callback):
-    """Writes `status.json` ("running", time so far) after every epoch, so a
-    killed run still records the training time it spent."""
+    """The run's training time over all calls (`total()`: the time recorded
+    in `status.json` before this call plus this call's, counted from the
+    callback's creation). Writes `status.json` ("running", time so far)
+    after every epoch, so a killed run still records the time it spent."""
 
     def __init__(self, run_dir):
         super().__init__()
         self.run_dir = run_dir
-
-    def on_train_begin(self, logs=None):
+        path = run_dir / "status.json"
+        self.before = json.loads(path.read_text()).get("wall_time_s", 0.0) if path.exists() else 0.0
         self.start = time.time()
-        self.before = _read_wall_time(self.run_dir)
+
+    def total(self):
+        return self.before + time.time() - self.start
 
     def on_epoch_end(self, epoch, logs=None):
-        _write_status(self.run_dir, "running", self.before + time.time() - self.start)
-
-
-def _known_batches(dataset):
-    """Batches per pass of `dataset`, or `None` when not known."""
-    cardinality = int(dataset.cardinality())
-    return cardinality if cardinality > 0 else None
+        _write_status(self.run_dir, "running", self.total())
 
 
 def _count_batches(dataset):
+    """Batches per pass of `dataset` (at least 1), or `None` when its length
+    is unknown or infinite."""
     cardinality = int(dataset.cardinality())
-    if cardinality < 0:
-        raise ValueError(
-            "fit.schedule='cosine' needs a known number of steps: set "
-            "fit.steps_per_epoch for this dataset."
-        )
-    return max(cardinality, 1)
+    return max(cardinality, 1) if cardinality >= 0 else None
 

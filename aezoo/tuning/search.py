@@ -278,17 +278,14 @@ class _TrialHooks:
     trial_seed = 0
     trial_quota = None  # stop after this many trials (a trial process: 1)
 
+    def __init__(self, *args, **kwargs):
+        self.trials_run = []  # statuses of the trials this tuner object ran
+        super().__init__(*args, **kwargs)
+
     def pre_create_trial(self):
         if self.trial_quota is not None and len(self.trials_run) >= self.trial_quota:
             self.oracle.max_trials = len(self.oracle.trials)  # the next trial is STOPPED
         super().pre_create_trial()
-
-    @property
-    def trials_run(self):
-        """Statuses of the trials this tuner object ran."""
-        if not hasattr(self, "_trials_run"):
-            self._trials_run = []
-        return self._trials_run
 
     def on_trial_begin(self, trial):
         self._trial_started = time.monotonic()
