@@ -124,6 +124,11 @@ class SpatialLSTM2D(keras.layers.Layer):
         self.return_sequences = bool(return_sequences)
         self.return_state = bool(return_state)
         self.unroll = bool(unroll)
+        # XLA cannot compile the gradient of `ops.scan` on TensorFlow (its
+        # while loop has no maximum_iterations). Keras' default
+        # jit_compile="auto" turns XLA on wherever a GPU is visible, so a
+        # scan layer must opt out, as Keras' own LSTM does for cuDNN.
+        self.supports_jit = self.unroll
         if cell not in CELLS:
             raise ValueError(f"`cell` must be one of {CELLS}. Received: cell={cell!r}")
         self.cell = cell
