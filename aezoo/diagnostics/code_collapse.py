@@ -34,7 +34,9 @@ def code_spread(
         model: a functional or Sequential Keras model.
         inputs: different inputs (an array, or a dataset of `x` or `(x, y)`
             batches), e.g. a batch of test images.
-        layer_name: the code layer. Defaults to `"code"`.
+        layer_name: the code layer. Defaults to `"code"`. For a recurrent
+            layer with `return_state` (e.g. the predictor's deepest encoder
+            level), the code is its first output.
         threshold: relative spread below which the code is collapsed.
             Defaults to 1e-2.
         max_examples: inputs used at most. Defaults to 1024.
@@ -69,7 +71,11 @@ def code_spread(
         raise ValueError(
             "The inputs are identical, so their codes must be too: pass different inputs."
         )
-    codes = _matrix(_inputs.layer_outputs(model, layer, x, batch_size), count)
+    codes = _inputs.layer_outputs(model, layer, x, batch_size)
+    if getattr(layer, "return_state", False):
+        # A recurrent level's code is its output, not the states it returns too.
+        codes = codes[0]
+    codes = _matrix(codes, count)
     spread, magnitude, relative = _spread(codes)
     numbers = {
         "relative_spread": relative,
@@ -94,7 +100,9 @@ def code_spread(
     else:
         message = (
             f"The code is collapsed: {described}, so every input gets nearly the "
-            "same code and the decoder can only produce one output. Usual causes: "
+            "same code and nothing the decoder produces can come from it (an "
+            "autoencoder whose decoder reads only the code produces one output). "
+            "Usual causes: "
             "saturating activations (sigmoid everywhere), too small kernels, an "
             "unshuffled dataset; use ReLU hidden layers, a linear code, 5x5 / 3x3 "
             "kernels, and shuffle every epoch."

@@ -59,6 +59,13 @@ class SpatialLSTM2D(keras.layers.Layer):
             `2 * filters` channels), the cell state feeds the gates through
             a 3x3 convolution, and the output `c * sigmoid(o)` is not
             squashed: nothing bounds the state.
+        layer_norm: if `True` (`cell="lstm"` only), the input-to-state and
+            the state-to-state maps of the gates are each normalized per
+            example over rows, columns and channels, then scaled per
+            channel (learned, starting at 1), as in layer-normalized
+            conv-LSTMs (Ba et al. 2016; PredRNN). The gates then do not
+            depend on the scale of the inputs or the state. Defaults to
+            `False`.
         unroll: if `True`, the time loop is a Python loop (needs a static
             number of frames; larger graphs, sometimes faster for short
             sequences); if `False`, `keras.ops.scan`.
@@ -92,6 +99,7 @@ class SpatialLSTM2D(keras.layers.Layer):
         return_state=False,
         unroll=False,
         cell="lstm",
+        layer_norm=False,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -132,6 +140,16 @@ class SpatialLSTM2D(keras.layers.Layer):
         if cell not in CELLS:
             raise ValueError(f"`cell` must be one of {CELLS}. Received: cell={cell!r}")
         self.cell = cell
+        if not isinstance(layer_norm, bool):
+            raise ValueError(
+                f"`layer_norm` must be True or False. Received: layer_norm={layer_norm!r}"
+            )
+        if layer_norm and cell != "lstm":
+            raise ValueError(
+                "`layer_norm=True` normalizes the gates of the standard cell: "
+                f"use cell='lstm'. Received: cell={cell!r}"
+            )
+        self.layer_norm = layer_norm
         self.input_spec = keras.layers.InputSpec(ndim=5)
 
     @property
@@ -231,13 +249,26 @@ class SpatialLSTM2D(keras.layers.Layer):
             )
         else:
             self.bias = None
+        if self.layer_norm:
+            self.input_norm_scale = self.add_weight(
+                name="input_norm_scale", shape=(self.projection_channels,), initializer="ones"
+            )
+            self.recurrent_norm_scale = self.add_weight(
+                name="recurrent_norm_scale", shape=(self.projection_channels,), initializer="ones"
+            )
+
+    def _normalized(self, maps, scale):
+        """`maps` normalized per example over rows, columns and channels, times `scale`."""
+        mean, variance = ops.moments(maps, axes=[-3, -2, -1], keepdims=True)
+        return (maps - mean) * ops.rsqrt(variance + 1e-5) * scale
 
     def _step(self, projected_t, h, c):
         if self.cell == "posted":
             return self._posted_step(projected_t, h, c)
-        z = projected_t + ops.conv(
-            h, self.recurrent_kernel, strides=1, padding="same"
-        )
+        recurrent = ops.conv(h, self.recurrent_kernel, strides=1, padding="same")
+        if self.layer_norm:
+            recurrent = self._normalized(recurrent, self.recurrent_norm_scale)
+        z = projected_t + recurrent
         i, f, g, o = ops.split(z, 4, axis=-1)
         c = self.recurrent_activation(f) * c + self.recurrent_activation(
             i
@@ -269,6 +300,8 @@ class SpatialLSTM2D(keras.layers.Layer):
         rows, cols, channels = inputs.shape[2], inputs.shape[3], inputs.shape[4]
         frames = ops.reshape(inputs, (-1, rows, cols, channels))
         projected = self._project_inputs(frames)
+        if self.layer_norm:
+            projected = self._normalized(projected, self.input_norm_scale)
         if self.bias is not None and self.cell == "lstm":
             projected = projected + self.bias
         state_rows, state_cols, _ = self.state_shape
@@ -368,6 +401,7 @@ class SpatialLSTM2D(keras.layers.Layer):
                 "return_state": self.return_state,
                 "unroll": self.unroll,
                 "cell": self.cell,
+                "layer_norm": self.layer_norm,
             }
         )
         return config

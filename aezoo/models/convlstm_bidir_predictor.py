@@ -36,6 +36,7 @@ PRESETS = {
         "recurrent_kernel_size": 3,
         "padding": "same",
         "cell": "lstm",
+        "layer_norm": False,
         "unroll": False,
         "loss": "mean_squared_error",
         **common.training_keys("adam", 1e-3, global_clipnorm=1.0),
@@ -56,6 +57,7 @@ PRESETS = {
         "recurrent_kernel_size": 3,
         "padding": "valid",
         "cell": "posted",
+        "layer_norm": False,
         "unroll": False,
         "loss": "batch_sum_squared_error",
         **common.training_keys("rmsprop", 5e-3),
@@ -95,6 +97,7 @@ def _create_convlstm_bidir_predictor(
     recurrent_kernel_size,
     padding,
     cell,
+    layer_norm,
     unroll,
     loss,
     optimizer,
@@ -121,6 +124,7 @@ def _create_convlstm_bidir_predictor(
     common.check_choice("loss", loss, LOSSES)
     common.check_bool("unroll", unroll)
     common.check_choice("cell", cell, CELLS)
+    common.check_bool("layer_norm", layer_norm)
     levels = len(channels)
     if image_size % 2**levels:
         raise ValueError(
@@ -139,6 +143,7 @@ def _create_convlstm_bidir_predictor(
         padding=padding,
         recurrent_kernel_size=recurrent_kernel_size,
         cell=cell,
+        layer_norm=layer_norm,
         unroll=unroll,
     )
     frames = keras.Input(
@@ -156,7 +161,8 @@ def _create_convlstm_bidir_predictor(
             **level_args,
         )(x)
         states.append([h, c])
-    code = x
+    # Named like every aezoo bottleneck, for the code-collapse check.
+    code = keras.layers.Identity(name="code")(x)
 
     def decoder(head, steps):
         y = RepeatFrames(steps, name=f"{head}_code")(code)

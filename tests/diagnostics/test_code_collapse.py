@@ -5,6 +5,7 @@ import pytest
 import aezoo
 from aezoo.diagnostics import CodeCollapseMonitor
 from aezoo.diagnostics import code_spread
+from aezoo.layers import StridedConvLSTM2D
 from tests.diagnostics.events import read_events
 
 
@@ -77,3 +78,40 @@ def test_code_spread_errors_and_datasets():
     from_arrays = code_spread(model, images)
     expected = pytest.approx(from_arrays["relative_spread"], rel=1e-5)
     assert from_dataset["relative_spread"] == expected
+
+
+def saturated_level_model(frames=40):
+    """A conv-LSTM code level whose output saturates at 1 while its cell state varies.
+
+    Gates open (bias 20) except the input gate, sigmoid(2 x): over 40 frames
+    the cell state sums to 20..35 depending on the input, so tanh(c), and the
+    output h = sigmoid(o) tanh(c), are 1.0 for every input: the state that
+    the level also returns is not the code.
+    """
+    inputs = keras.Input((frames, 1, 1, 1))
+    level = StridedConvLSTM2D(
+        1, 1, strides=1, return_sequences=False, return_state=True, name="code"
+    )
+    output, _, _ = level(inputs)
+    model = keras.Model(inputs, keras.layers.Dense(1)(output))
+    kernel = np.array([2.0, 0.0, 0.0, 0.0], "float32").reshape(1, 1, 1, 4)
+    level.set_weights([kernel, np.zeros((3, 3, 1, 4), "float32"),
+                       np.array([0.0, 20.0, 20.0, 20.0], "float32")])
+    x = np.broadcast_to(np.linspace(0, 1, 16, dtype="float32")[:, None, None, None, None],
+                        (16, frames, 1, 1, 1)).copy()
+    return model, x
+
+
+def test_a_recurrent_code_is_its_output_not_its_states():
+    model, x = saturated_level_model()
+    _, _, cell = model.get_layer("code")(x)
+    assert np.ptp(np.asarray(cell)) > 10  # the state differs between inputs
+    verdict = code_spread(model, x)
+    assert not verdict.ok
+    assert verdict["relative_spread"] == 0.0 and verdict["magnitude"] == pytest.approx(1.0)
+
+
+def test_a_new_predictor_has_a_spread_code():
+    frames = np.random.default_rng(0).random((8, 10, 64, 64, 1)).astype("float32")
+    verdict = code_spread(aezoo.build("convlstm_bidir_predictor"), frames)
+    assert verdict.ok and verdict["relative_spread"] > 0.1
