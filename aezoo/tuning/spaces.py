@@ -23,9 +23,11 @@ class Param:
 
     Attributes:
         name: the hyperparameter's name in the search.
-        kind: `"Int"`, `"Float"` or `"Choice"` (the `HyperParameters`
-            method that declares it).
-        bounds: `(min, max)` for `Int` and `Float`, the values for `Choice`.
+        kind: `"Int"`, `"Float"`, `"Choice"` or `"Boolean"` (the
+            `HyperParameters` method that declares it; KerasTuner's
+            `Choice` turns `True`/`False` into 1/0).
+        bounds: `(min, max)` for `Int` and `Float`, the values for `Choice`,
+            `(False, True)` for `Boolean`.
         default: the value of the model's default preset.
         reason: why the range is what it is.
         step: `Int`/`Float` step (with `sampling="log"`, a factor).
@@ -44,6 +46,8 @@ class Param:
         """Declares the parameter on `hp` and returns its current value."""
         if self.kind == "Choice":
             return hp.Choice(self.name, list(self.bounds), default=self.default)
+        if self.kind == "Boolean":
+            return hp.Boolean(self.name, default=self.default)
         low, high = self.bounds
         declare = getattr(hp, self.kind)
         return declare(
@@ -52,7 +56,7 @@ class Param:
 
     def describe_range(self):
         """The range in words, e.g. `"8..64, log, x2"` or `"0.0, 1e-06"`."""
-        if self.kind == "Choice":
+        if self.kind in ("Choice", "Boolean"):
             return ", ".join(map(str, self.bounds))
         words = [f"{self.bounds[0]}..{self.bounds[1]}"]
         if self.sampling == "log":
@@ -82,7 +86,8 @@ def _predictor(values):
     depth, base = values["depth"], values["base_channels"]
     return {
         "channels": tuple(base * 2**level for level in range(depth)),
-        **_pick(values, "kernel_size", "recurrent_kernel_size", "learning_rate", "global_clipnorm"),
+        **_pick(values, "kernel_size", "recurrent_kernel_size", "learning_rate", "global_clipnorm",
+                "layer_norm"),
     }
 
 
@@ -129,6 +134,9 @@ SPACES = {
             _learning_rate(3e-4, 1e-2, 1e-3),
             Param("global_clipnorm", "Float", (0.1, 10.0), 1.0, sampling="log",
                   reason="the post's run exploded without clipping; 1.0 is the default"),
+            Param("layer_norm", "Boolean", (False, True), False,
+                  "normalized gate maps: the code (deepest level) no longer saturates, "
+                  "though it still loses its spread within 100 steps (docs/FAILURES.md)"),
         ),
         _predictor,
     ),

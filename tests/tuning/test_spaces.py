@@ -18,6 +18,8 @@ def _corner(hypermodel, which):
     for param in hp.space:
         if isinstance(param, keras_tuner.engine.hyperparameters.Choice):
             hp.values[param.name] = param.values[0 if which == "min" else -1]
+        elif isinstance(param, keras_tuner.engine.hyperparameters.Boolean):
+            hp.values[param.name] = which == "max"
         else:
             hp.values[param.name] = param.min_value if which == "min" else param.max_value
     return hp
