@@ -108,10 +108,13 @@ def from_scratch(variant, steps, every):
               f"|code| {verdict['magnitude']:.3f}, future frame MSE {mse:.1f} "
               f"({time.time() - start:.0f} s)", flush=True)
 
+    class Report(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            report((epoch + 1) * every)
+
     report(0)
-    for epoch in range(steps // every):
-        model.fit(train, steps_per_epoch=every, epochs=1, verbose=0)
-        report((epoch + 1) * every)
+    # One fit call, one iterator: the stream of new clips of a real run.
+    model.fit(train, steps_per_epoch=every, epochs=steps // every, callbacks=[Report()], verbose=0)
 
 
 def main(argv=None):
