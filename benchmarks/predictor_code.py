@@ -37,15 +37,21 @@ NAME = "convlstm_bidir_predictor"
 VARIANTS = ("recipe", "lr1e-3", "warmup", "output_bias", "layer_norm")
 
 
-def future_frames(model, x, code):
-    """The future head run on given encoder states and a given code."""
+def encode(model, x):
+    """The encoder run once: `(code, [h, c] of every level)`."""
     levels = sum(layer.name.startswith("encoder_level") for layer in model.layers)
     h, states = x, []
     for level in range(1, levels + 1):
         h, *state = model.get_layer(f"encoder_level{level}")(h)
         states.append(state)
-    y = keras.ops.repeat(keras.ops.expand_dims(code, 1), 10, axis=1)
-    for level in range(levels, 0, -1):
+    return np.asarray(h), states
+
+
+def future_frames(model, states, code):
+    """The future head run on given encoder states and a given code."""
+    steps = model.output["future"].shape[1]
+    y = keras.ops.repeat(keras.ops.expand_dims(code, 1), steps, axis=1)
+    for level in range(len(states), 0, -1):
         initial = states[level - 2] if level > 1 else None
         y = model.get_layer(f"future_level{level}")(y, initial_state=initial)
     return np.asarray(model.get_layer("future")(y))
@@ -59,26 +65,18 @@ def shipped():
     model = aezoo.load(NAME)
     x, y = next(iter(for_model(NAME, "test", batch_size=64, num_sequences=64)))
     truth = np.asarray(y["future"])
-    levels = sum(layer.name.startswith("encoder_level") for layer in model.layers)
-    verdict = code_spread(model, np.asarray(x), layer_name=f"encoder_level{levels}")
-    code = _code(model, x, levels)
-    own = future_frames(model, x, code)
+    code, states = encode(model, x)
+    verdict = code_spread(model, np.asarray(x), layer_name=f"encoder_level{len(states)}")
+    own = future_frames(model, states, code)
     assert np.allclose(own, np.asarray(model(x)["future"]), atol=1e-5), "re-run differs from the model"
-    swapped = future_frames(model, x, np.roll(code, 1, axis=0))
-    zero = future_frames(model, x, np.zeros_like(code))
+    swapped = future_frames(model, states, np.roll(code, 1, axis=0))
+    zero = future_frames(model, states, np.zeros_like(code))
     print(f"shipped artifact, 64 test sequences: {verdict}")
     print(f"  future frame MSE: own code {frame_mse(own, truth):.2f}, "
           f"another sequence's code {frame_mse(swapped, truth):.2f}, "
           f"zero code {frame_mse(zero, truth):.2f}")
     print(f"  |code| mean {np.abs(code).mean():.3f}, share of |code| > 0.99: "
           f"{np.mean(np.abs(code) > 0.99):.3f}")
-
-
-def _code(model, x, levels):
-    h = x
-    for level in range(1, levels + 1):
-        h = model.get_layer(f"encoder_level{level}")(h)[0]
-    return np.asarray(h)
 
 
 def from_scratch(variant, steps, every):
