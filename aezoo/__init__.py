@@ -3,6 +3,10 @@
 The public face: imports only.
 """
 
+from aezoo import _startup
+
+_startup.import_tensorflow_quietly()
+
 import aezoo.layers  # noqa: F401  (registers the serializable layers)
 import aezoo.losses  # noqa: F401  (registers the losses and metrics)
 from aezoo.registry import build

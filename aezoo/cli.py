@@ -5,7 +5,9 @@ import json
 import os
 import sys
 
-# TensorFlow's C++ start-up chatter is noise on a command line.
+# TensorFlow's C++ warnings are noise on a command line (its start-up lines
+# are dropped by `import aezoo`, see aezoo/_startup.py); the variable also
+# quiets the trial processes of `aezoo tune`.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
@@ -61,6 +63,8 @@ def _cmd_train(args):
         overrides=args.set,
         strategy=args.strategy,
     )
+    if result.status == "already_finished":
+        return 0  # `train` said where the results are and how to extend the run
     print(f"aezoo: {result.status}; run folder: {result.run_dir}")
     return 0 if result.status == "finished" else 1
 
@@ -70,13 +74,19 @@ def _cmd_evaluate(args):
 
     from aezoo.training.evaluate import evaluate_artifact
     from aezoo.training.evaluate import evaluate_run
+    from aezoo.training.evaluate import quality_bar
+    from aezoo.training.evaluate import read_run
 
     if pathlib.Path(args.target).is_dir() and (pathlib.Path(args.target) / "recipe.json").exists():
-        metrics = evaluate_run(args.target, split=args.split, max_batches=args.max_batches)
+        name = read_run(args.target)[0]["model"]
+        metrics = evaluate_run(args.target, split=args.split, max_batches=args.max_batches, verbose=1)
         card_metrics = {}
     else:
+        from aezoo import artifact
+
+        name = artifact.read_card(args.target)["model"]
         metrics, card_metrics = evaluate_artifact(
-            args.target, split=args.split, max_batches=args.max_batches
+            args.target, split=args.split, max_batches=args.max_batches, verbose=1
         )
     width = max(len(key) for key in metrics)
     if card_metrics:
@@ -88,6 +98,15 @@ def _cmd_evaluate(args):
             card = card_metrics.get(key, "")
             line += f"  {card:>12.6g}" if isinstance(card, float) else f"  {card!s:>12}"
         print(line)
+    try:
+        passed, bar = quality_bar(name, metrics)
+    except ValueError:  # a plug-in model without a bar
+        print(f"aezoo: {name} has no quality bar; the numbers above are the result.")
+        return 0
+    print(f"[{'PASS' if passed else 'FAIL'}] quality bar of {name}: {bar}")
+    if args.check and not passed:
+        return 1
+    return 0
 
 
 def _cmd_export(args):
@@ -116,20 +135,35 @@ def _cmd_predict(args):
         outputs = aezoo.predict(model, inputs)
     except InputError as error:
         raise ValueError(f"{args.input}: {error}") from None
+    key = None
     if isinstance(outputs, dict):
         key = args.output or next(iter(outputs))
         if key not in outputs:
             raise ValueError(f"--output must be one of {sorted(outputs)}; got {key!r}")
         chosen = outputs[key]
     else:
+        if args.output is not None and args.output not in model.output_names:
+            raise ValueError(f"--output must be one of {list(model.output_names)}; got {args.output!r}")
         chosen = outputs
     np.save(args.out, chosen)
     print(f"aezoo: wrote {args.out} {chosen.shape} {chosen.dtype}")
     if args.picture:
         from aezoo.training.pictures import prediction_picture
 
-        prediction_picture(model.name, inputs, outputs, args.picture)
+        prediction_picture(model.name, inputs, outputs, args.picture, output=key)
         print(f"aezoo: wrote {args.picture}")
+
+
+def _cmd_sample(args):
+    import numpy as np
+
+    from aezoo import data
+
+    inputs = data.sample(args.name, args.split, args.n, args.preset, seed=args.seed)
+    np.save(args.out, inputs)
+    print(f"aezoo: wrote {args.out} {inputs.shape} {inputs.dtype}: the first {args.n} "
+          f"{args.split} inputs of {args.name}; run `aezoo predict {args.name} "
+          f"--input {args.out} --out y.npy`")
 
 
 def _cmd_tune(args):
@@ -167,6 +201,11 @@ def build_parser():
     parser = _Parser(
         prog="aezoo",
         description="Autoencoders and recurrent models for Keras 3, each built right.",
+    )
+    parser.add_argument(
+        "--verbose", dest="show_logs", action="store_true",
+        help="show TensorFlow's and absl's log messages (AEZOO_VERBOSE=1 also shows "
+        "TensorFlow's start-up lines)",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
@@ -210,11 +249,14 @@ def build_parser():
         help="metrics of a shipped artifact (by NAME) or of a run folder, on a held-out split",
         description="NAME: the artifact in artifacts/NAME (verified first), measured with "
         "its card's protocol and printed beside the card. DIR: a run folder's best "
-        "checkpoint (writes DIR/metrics.json and pictures).",
+        "checkpoint (writes DIR/metrics.json and pictures). Then prints the model's "
+        "quality bar (aezoo.training.evaluate.quality_bar) with PASS or FAIL.",
     )
     evaluate.add_argument("target", metavar="NAME|DIR", help="a model name or a run folder")
     evaluate.add_argument("--split", default="test", help="data split (default: test)")
     evaluate.add_argument("--max-batches", type=_positive_int, help="evaluate only N batches")
+    evaluate.add_argument("--check", action="store_true",
+                          help="exit with status 1 when the model misses its quality bar")
     evaluate.set_defaults(func=_cmd_evaluate)
 
     export = commands.add_parser(
@@ -247,6 +289,21 @@ def build_parser():
     predict.add_argument("--output", help="which named output to save (default: the first)")
     predict.add_argument("--picture", help="also write a .png (images) or .png/.gif (frames)")
     predict.set_defaults(func=_cmd_predict)
+
+    sample = commands.add_parser(
+        "sample",
+        help="save real inputs of a model (a held-out split) as a .npy for predict",
+        description="Saves the first N inputs of a split of NAME's data, laid out for the "
+        "model, as a float32 .npy: the --input of `aezoo predict` and of "
+        "`saved_model_cli run`.",
+    )
+    sample.add_argument("name", help="a registered model name (see `aezoo list`)")
+    sample.add_argument("--split", default="test", help="data split (default: test)")
+    sample.add_argument("-n", type=_positive_int, default=8, help="examples (default: 8)")
+    sample.add_argument("--out", required=True, help="output .npy, e.g. x.npy")
+    sample.add_argument("--preset", default="default", help="preset that sets the shapes")
+    sample.add_argument("--seed", type=int, default=0, help="seed of generated data")
+    sample.set_defaults(func=_cmd_sample)
 
     tune = commands.add_parser(
         "tune",
@@ -283,8 +340,23 @@ def build_parser():
     return parser
 
 
+def _quiet_logs():
+    """TensorFlow's Python warnings (e.g. tf.function retracing notes) and
+    absl's are for `--verbose`; errors still show."""
+    import logging
+
+    from absl import logging as absl_logging
+
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)
+    absl_logging.set_verbosity(absl_logging.ERROR)
+
+
 def main(argv=None):
     args = build_parser().parse_args(argv)
+    if args.show_logs:
+        os.environ["AEZOO_VERBOSE"] = "1"  # for the trial processes of `tune`
+    else:
+        _quiet_logs()
     try:
         return args.func(args) or 0
     except (ValueError, FileNotFoundError) as error:

@@ -16,6 +16,8 @@ import fnmatch
 import importlib
 import importlib.metadata
 import logging
+import math
+import numbers
 from dataclasses import dataclass, field
 
 ENTRY_POINT_GROUP = "aezoo.models"
@@ -187,7 +189,8 @@ def get_config(name, preset="default", **overrides):
 
     Raises:
         ValueError: unknown model, unknown preset, or unknown override key
-            (the message lists the valid ones).
+            (the message lists the valid ones); an override that is or
+            holds `inf` or `nan`.
     """
     info = get_model_info(name)
     if preset not in info.presets:
@@ -202,8 +205,22 @@ def get_config(name, preset="default", **overrides):
             f"Unknown override(s) for model '{name}': {', '.join(unknown)}. "
             f"Valid keys: {', '.join(sorted(config))}."
         )
+    for key, value in overrides.items():
+        if not _finite(value):
+            raise ValueError(
+                f"Override {key!r} of model '{name}' must be finite (no inf or nan). "
+                f"Received: {key}={value!r}"
+            )
     config.update(overrides)
     return config
+
+
+def _finite(value):
+    if isinstance(value, (list, tuple)):
+        return all(_finite(item) for item in value)
+    if isinstance(value, dict):
+        return all(_finite(item) for item in value.values())
+    return not isinstance(value, numbers.Real) or math.isfinite(value)
 
 
 def build(name, preset="default", **overrides):

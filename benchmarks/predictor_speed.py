@@ -5,10 +5,15 @@ ConvLSTM2D stack of similar FLOPs, measured in the same run.
 
 Models (batch 16, 10 input frames of 64x64):
 
-- `aezoo default` / `aezoo as_posted`: the registry presets.
+- `aezoo default` / `aezoo unconditioned` / `aezoo as_posted`: the
+  registry presets (the conditional design, the encoder-decoder shipped
+  before issue 13, the post).
 - `aezoo default, unroll` and `aezoo default, unroll + XLA`: the default
   with the Python-unrolled time loop, and that compiled with
   `jit_compile=True` (XLA cannot compile the gradient of `ops.scan`).
+- `keras ConvLSTM2D next-frame stack`: the reference of the conditional
+  design (`keras_next_frame_reference`); each aezoo design is compared per
+  FLOP with the Keras stack of its own shape (`REFERENCES`).
 - `aezoo default, eager`: the default with `run_eagerly=True` (no
   `tf.function`: every op dispatched from Python, the time loop included).
 - `keras ConvLSTM2D stack`: the keras-io approach: strided `ConvLSTM2D`
@@ -61,10 +66,40 @@ def keras_reference(frames_in=10, frames_out=10, frames_past=9, size=64):
     return model
 
 
+def keras_next_frame_reference(steps=28, size=64, patch=4, channels=(64, 64)):
+    """A plain Keras ConvLSTM2D stack with the conditional design's work:
+    frames folded into 4x4 patches (16x16x16), two ConvLSTM2D(64, 3) levels
+    over the 19 + 9 steps the future and past stacks run, a 1x1 convolution
+    to the dynamic filters' 16 x 81 channels per position. Not
+    autoregressive (its frames are inputs), so the same FLOPs with every
+    input convolution batched over time: a fair bar for speed per FLOP."""
+    cells = size // patch
+    inputs = keras.Input((steps, size, size, 1))
+    x = keras.layers.Reshape((steps, cells, patch, cells, patch))(inputs)
+    x = keras.layers.Permute((1, 2, 4, 3, 5))(x)
+    x = keras.layers.Reshape((steps, cells, cells, patch * patch))(x)
+    for filters in channels:
+        x = keras.layers.ConvLSTM2D(filters, 3, padding="same", return_sequences=True)(x)
+    x = keras.layers.TimeDistributed(keras.layers.Conv2D(patch * patch * 81, 1))(x)
+    model = keras.Model(inputs, x)
+    model.compile(optimizer=keras.optimizers.Adam(1e-3, global_clipnorm=1.0), loss="mse")
+    return model
+
+
+# Each aezoo design and the plain Keras stack it is measured against.
+REFERENCES = {
+    "aezoo default": "keras ConvLSTM2D next-frame stack",
+    "aezoo default, unroll": "keras ConvLSTM2D next-frame stack",
+    "aezoo unconditioned": "keras ConvLSTM2D stack",
+}
+
+
 def make_models():
     models = {
         "aezoo default": aezoo.build("convlstm_bidir_predictor"),
         "aezoo default, unroll": aezoo.build("convlstm_bidir_predictor", unroll=True),
+        "keras ConvLSTM2D next-frame stack": keras_next_frame_reference(),
+        "aezoo unconditioned": aezoo.build("convlstm_bidir_predictor", "unconditioned"),
         "aezoo as_posted": aezoo.build("convlstm_bidir_predictor", "as_posted"),
         "keras ConvLSTM2D stack": keras_reference(),
     }
@@ -82,6 +117,8 @@ def make_models():
 
 def batch_for(model, batch_size, rng):
     x = rng.random((batch_size,) + tuple(model.inputs[0].shape[1:]), "float32")
+    if not isinstance(model.output, dict):
+        return x, rng.random((batch_size,) + tuple(model.output.shape[1:]), "float32")
     y = {k: rng.random((batch_size,) + tuple(v.shape[1:]), "float32") for k, v in model.output.items()}
     return x, y
 
@@ -135,13 +172,12 @@ def main(argv=None):
         rates[name] = rate
         print(f"| {name} | {model.count_params():,} | {flops:.2f} | {step:.3f} | "
               f"{args.batch / step:.1f} | {rate:.0f} | {100 * rate / peak:.0f}% |")
-    ratios = {}
-    if "keras ConvLSTM2D stack" in rates:
-        reference = rates["keras ConvLSTM2D stack"]
-        ratios = {name: rate / reference for name, rate in rates.items()
-                  if name != "keras ConvLSTM2D stack"}
-        print("\nGFLOP/s ratio to the Keras ConvLSTM2D stack: " + ", ".join(
-            f"{name} {ratio:.2f}" for name, ratio in ratios.items()))
+    ratios = {
+        name: rates[name] / rates[reference]
+        for name, reference in REFERENCES.items() if name in rates and reference in rates
+    }
+    for name, ratio in ratios.items():
+        print(f"GFLOP/s ratio of {name} to the {REFERENCES[name]}: {ratio:.2f}")
     return {
         "peak_gflops": peak,
         "step_s": {name: statistics.median(t) for name, t in times.items()},

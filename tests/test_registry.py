@@ -35,7 +35,10 @@ def test_wildcards_filter(pattern, expected):
 
 def test_every_model_has_default_and_as_posted():
     for name in FIVE:
-        assert aezoo.list_presets(name) == ["default", "as_posted"]
+        presets = aezoo.list_presets(name)
+        assert presets[0] == "default" and "as_posted" in presets, presets
+    # The predictor also keeps the unconditioned design it shipped before issue 13.
+    assert aezoo.list_presets("convlstm_bidir_predictor") == ["default", "as_posted", "unconditioned"]
 
 
 def test_unknown_name_suggests_close_matches():
@@ -64,8 +67,11 @@ def test_unknown_override_lists_valid_keys():
         ("conv_autoencoder", {"activation": "relu7"}, r"Received: activation='relu7'"),
         ("convlstm_bidir_predictor", {"frames_past": 10}, r"<= frames_in - 1 = 9. Received: frames_past=10"),
         ("convlstm_bidir_predictor", {"channels": ()}, r"Received: channels=\(\)"),
-        ("convlstm_bidir_predictor", {"image_size": 60}, r"divisible by 8. Received: image_size=60"),
-        ("convlstm_bidir_predictor", {"padding": "full"}, r"Received: padding='full'"),
+        ("convlstm_bidir_predictor", {"image_size": 62}, r"divisible by `patch_size`. Received: image_size=62, patch_size=4"),
+        ("convlstm_bidir_predictor", {"past_channels": (32,)}, r"last entries of `channels` \(64, 64\). Received: past_channels=\(32,\)"),
+        ("convlstm_bidir_predictor", {"head": "conv"}, r"Received: head='conv'"),
+        ("convlstm_bidir_predictor", {"padding": "same"}, r"padding do not apply to design='conditional' \(leave them None\).*Received: padding='same'"),
+        ("convlstm_bidir_predictor", {"design": "gan"}, r"Received: design='gan'"),
         ("convlstm_bidir_predictor", {"loss": "l1"}, r"Received: loss='l1'"),
         ("lstm_sequence_classifier", {"stateful": True}, r"fixed `batch_size`. Received: stateful=True, batch_size=None"),
         ("mlp_autoencoder", {"optimizer": "adamw"}, r"`optimizer` must be one of 'adam', 'rmsprop', 'sgd'. Received: optimizer='adamw'"),
@@ -73,6 +79,9 @@ def test_unknown_override_lists_valid_keys():
         ("mlp_autoencoder", {"kernel_initializer": "xavier"}, r"Received: kernel_initializer='xavier'"),
         ("sparse_autoencoder", {"rho": 1.5}, r"Received: rho=1.5"),
         ("sparse_autoencoder", {"noise": "pink"}, r"Received: noise='pink'"),
+        ("mlp_autoencoder", {"learning_rate": float("inf")}, r"Override 'learning_rate' of model 'mlp_autoencoder' must be finite \(no inf or nan\). Received: learning_rate=inf"),
+        ("sparse_autoencoder", {"rho": float("nan")}, r"must be finite \(no inf or nan\). Received: rho=nan"),
+        ("conv_autoencoder", {"kernel_sizes": (5, float("-inf"))}, r"must be finite \(no inf or nan\). Received: kernel_sizes=\(5, -inf\)"),
     ],
 )
 def test_invalid_values_name_the_argument(name, overrides, message):
@@ -84,7 +93,8 @@ def test_overrides_reach_the_model():
     model = aezoo.build("conv_autoencoder", code_size=7)
     assert model.get_layer("code").units == 7
     model = aezoo.build("convlstm_bidir_predictor", frames_in=4, frames_out=3, frames_past=2,
-                        image_size=16, channels=(4, 8), output_channels=2)
+                        image_size=16, channels=(4, 8), past_channels=(8,), filter_size=5)
+    assert model.get_layer("future_stack").filter_size == 5
     assert model.output["future"].shape == (None, 3, 16, 16, 1)
     assert model.output["past"].shape == (None, 2, 16, 16, 1)
 
@@ -99,7 +109,7 @@ def test_describe_reports_specs_and_size():
     assert info["source"] == "seed 000"
     assert info["inputs"].startswith("(batch, 10, 64, 64, 1)")
     assert '"future": (batch, 10, 64, 64, 1)' in info["outputs"]
-    assert info["presets"] == ["default", "as_posted"]
+    assert info["presets"] == ["default", "as_posted", "unconditioned"]
     model = aezoo.build("convlstm_bidir_predictor")
     assert info["parameters"] == model.count_params()
     assert info["flops_per_example"] > 1e9

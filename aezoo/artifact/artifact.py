@@ -6,7 +6,12 @@ OUT/model.keras      the Keras model (`keras.saving.load_model`, safe mode)
 OUT/saved_model/     TF SavedModel: endpoint `serve` = `serving_default`
 OUT/pictures/        optional pictures (reconstructions, frames, filters)
 OUT/card.json        model card, with `files`: path -> {sha256, bytes}
+OUT/card.json.sha256 the card's own sha256 (`sha256sum -c card.json.sha256`)
 ```
+
+The card lists every other file with its sha256, and `card.json.sha256`
+covers the card, so a changed metric or parameter count is refused by
+`aezoo.load` like a changed weight.
 
 The export is atomic. Everything is written into a hidden sibling folder
 `.OUT.partial-PID` first; only when it is complete is an existing `OUT`
@@ -15,6 +20,13 @@ previous one deleted. A failure or a kill at any point before the renames
 leaves `OUT` as it was (the partial folder is removed by the next export),
 and a kill between the two renames leaves the old artifact in
 `.OUT.previous`, which the next `export` or `load` moves back.
+
+One writer per target: an export holds the lock `.OUT.lock` (beside `OUT`)
+from its first look at the target to the last rename, so a second export to
+the same `OUT` is refused at once, naming the process that holds it. Only
+the lock's holder removes partial folders, and it holds the lock only when
+no other export of `OUT` runs: a partial folder is removed only when its
+owner is dead.
 """
 
 import datetime
@@ -26,9 +38,11 @@ import platform
 import shutil
 
 from aezoo import registry
+from aezoo import single_writer
 from aezoo.artifact.errors import ArtifactError
 
 CARD = "card.json"
+CARD_HASH = "card.json.sha256"
 KERAS_FILE = "model.keras"
 SAVED_MODEL_DIR = "saved_model"
 PICTURES_DIR = "pictures"
@@ -57,6 +71,8 @@ def export(model, out_dir, *, name=None, preset="default", card=None, pictures=N
     Raises:
         ArtifactError: `out_dir` exists and `overwrite` is false, or the
             model is not a registered aezoo model.
+        aezoo.single_writer.WriterBusyError: another process is exporting
+            to `out_dir` (a `ValueError`).
 
     Example:
 
@@ -75,6 +91,21 @@ def export(model, out_dir, *, name=None, preset="default", card=None, pictures=N
             f"Keras model has another name."
         )
     out_dir = pathlib.Path(out_dir)
+    with hold_target(out_dir):
+        return _export_to(model, out_dir, name, preset, card, pictures, overwrite)
+
+
+def hold_target(out_dir):
+    """The lock of the artifact folder `out_dir` (a context manager)."""
+    out_dir = pathlib.Path(out_dir)
+    return single_writer.hold(
+        out_dir.parent / f".{out_dir.name}.lock", out_dir,
+        hint="wait for that export to finish, or choose another --out",
+    )
+
+
+def _export_to(model, out_dir, name, preset, card, pictures, overwrite):
+    """`export`'s work, holding the lock of `out_dir`."""
     recover_interrupted(out_dir)
     if out_dir.exists() and not overwrite:
         raise ArtifactError(
@@ -83,6 +114,7 @@ def export(model, out_dir, *, name=None, preset="default", card=None, pictures=N
             f"output folder."
         )
     out_dir.parent.mkdir(parents=True, exist_ok=True)
+    # Partial folders of exports killed before us (no export of out_dir runs).
     for stale in out_dir.parent.glob(f".{out_dir.name}.partial-*"):
         shutil.rmtree(stale, ignore_errors=True)
     partial = out_dir.parent / f".{out_dir.name}.partial-{os.getpid()}"
@@ -105,6 +137,7 @@ def export(model, out_dir, *, name=None, preset="default", card=None, pictures=N
             "files": file_digests(partial),
         }
         (partial / CARD).write_text(json.dumps(full_card, indent=2, default=_jsonable) + "\n")
+        write_card_hash(partial)
         _sync(partial)
         _swap_into_place(partial, out_dir)
     except BaseException:
@@ -153,15 +186,21 @@ def write_saved_model(model, path):
 
 def file_digests(folder):
     """`{relative path: {"sha256", "bytes"}}` of every file under `folder`
-    except the card itself, in sorted order."""
+    except the card and its hash, in sorted order."""
     folder = pathlib.Path(folder)
     digests = {}
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         relative = path.relative_to(folder).as_posix()
-        if relative == CARD:
+        if relative in (CARD, CARD_HASH):
             continue
         digests[relative] = {"sha256": sha256(path), "bytes": path.stat().st_size}
     return digests
+
+
+def write_card_hash(folder):
+    """Writes `folder/card.json.sha256`, in `sha256sum` format."""
+    folder = pathlib.Path(folder)
+    (folder / CARD_HASH).write_text(f"{sha256(folder / CARD)}  {CARD}\n")
 
 
 def sha256(path):
@@ -177,9 +216,12 @@ def recover_interrupted(out_dir):
     renames of an export (so `OUT` is missing). Returns whether it did."""
     out_dir = pathlib.Path(out_dir)
     previous = out_dir.parent / f".{out_dir.name}.previous"
-    if previous.is_dir() and not out_dir.exists():
-        os.replace(previous, out_dir)
-        return True
+    if not (previous.is_dir() and not out_dir.exists()):
+        return False
+    with hold_target(out_dir):  # not in the middle of a running export's renames
+        if previous.is_dir() and not out_dir.exists():
+            os.replace(previous, out_dir)
+            return True
     return False
 
 

@@ -112,7 +112,10 @@ def predict(model, x, *, name=None, batch_size=64):
     )
     function = _COMPILED.get(model)
     if function is None:
-        function = tf.function(lambda batch: model(batch, training=False), reduce_retracing=True)
+        # A free batch dimension: one trace per model, whatever the batch sizes
+        # (the last, partial batch of a split input included).
+        spec = tf.TensorSpec((None,) + tuple(x.shape[1:]), tf.float32)
+        function = tf.function(lambda batch: model(batch, training=False), input_signature=[spec])
         _COMPILED[model] = function
     parts = [function(tf.constant(x[i : i + batch_size])) for i in range(0, len(x), batch_size)]
     if isinstance(parts[0], dict):

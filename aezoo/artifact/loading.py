@@ -1,16 +1,20 @@
 """`load`: a trained model from `artifacts/` or an exported folder, after
-checking every file against the sha256 in its card."""
+checking the card against `card.json.sha256` and every file against the
+sha256 in the card."""
 
 import json
 import os
 import pathlib
+import posixpath
 
 from aezoo import registry
 from aezoo.artifact.artifact import CARD
+from aezoo.artifact.artifact import CARD_HASH
 from aezoo.artifact.artifact import KERAS_FILE
 from aezoo.artifact.artifact import SAVED_MODEL_DIR
 from aezoo.artifact.artifact import recover_interrupted
 from aezoo.artifact.artifact import sha256
+from aezoo.artifact.artifact import write_card_hash
 from aezoo.artifact.errors import ArtifactError
 
 ARTIFACTS_ENV_VAR = "AEZOO_ARTIFACTS"
@@ -71,13 +75,15 @@ def read_card(name_or_path):
 
 
 def verify(name_or_path):
-    """Checks every file of an artifact against its card's sha256 and size.
+    """Checks an artifact: its card against `card.json.sha256`, and every
+    file against the card's sha256 and size.
 
     Returns:
         The card.
 
     Raises:
-        ArtifactError: naming the first missing, changed or unexpected file.
+        ArtifactError: naming the card, or the first missing, changed,
+            unexpected or out-of-folder file.
     """
     folder = artifact_dir(name_or_path)
     card = read_card(folder)
@@ -85,8 +91,47 @@ def verify(name_or_path):
         f"The artifact in {folder} is damaged or was changed after export: "
         f"restore it (`git checkout -- {folder}`) or re-export it with `aezoo export`."
     )
+    card_hash = folder / CARD_HASH
+    if not card_hash.is_file():
+        raise ArtifactError(
+            f"{CARD_HASH} is missing, so nothing vouches for {CARD}. {fix} (An artifact "
+            f"exported before cards were covered: if you trust it, "
+            f"`aezoo.artifact.seal({str(folder)!r})` adds the hash.)"
+        )
+    if card_hash.read_text(errors="replace").split()[:1] != [sha256(folder / CARD)]:
+        raise ArtifactError(f"{CARD} does not match its sha256 in {CARD_HASH}. {fix}")
+    _verify_files(folder, card, fix)
+    return card
+
+
+def seal(name_or_path):
+    """Writes `card.json.sha256` for an artifact exported before the card
+    was covered, after checking every file the card lists.
+
+    Returns:
+        The card.
+
+    Example:
+
+    ```python
+    for name in aezoo.list_models():
+        aezoo.artifact.seal(name)
+    ```
+    """
+    folder = artifact_dir(name_or_path)
+    card = read_card(folder)
+    _verify_files(folder, card, f"{folder} is not the artifact its card describes; re-export it.")
+    write_card_hash(folder)
+    return card
+
+
+def _verify_files(folder, card, fix):
     for relative, expected in card["files"].items():
-        path = folder / relative
+        path = _listed_path(folder, relative, fix)
+        if not isinstance(expected, dict):
+            raise ArtifactError(
+                f"{CARD} lists {relative!r} with {expected!r}, not {{sha256, bytes}}. {fix}"
+            )
         if not path.is_file():
             raise ArtifactError(f"{relative} is missing. {fix}")
         size = path.stat().st_size
@@ -96,7 +141,7 @@ def verify(name_or_path):
             )
         if sha256(path) != expected.get("sha256"):
             raise ArtifactError(f"{relative} does not match its sha256 in {CARD}. {fix}")
-    listed = set(card["files"]) | {CARD}
+    listed = set(card["files"]) | {CARD, CARD_HASH}
     for path in folder.rglob("*"):
         if path.is_file() and path.relative_to(folder).as_posix() not in listed:
             raise ArtifactError(
@@ -105,7 +150,26 @@ def verify(name_or_path):
     for needed in (KERAS_FILE, f"{SAVED_MODEL_DIR}/saved_model.pb"):
         if needed not in card["files"]:
             raise ArtifactError(f"{CARD} lists no {needed}. {fix}")
-    return card
+
+
+def _listed_path(folder, relative, fix):
+    """The file a card's `files` key names, refused when the key is not a
+    relative path that stays in the folder (no `..`, no symlink out)."""
+    parts = relative.split("/")
+    if (
+        not relative
+        or posixpath.isabs(relative)
+        or pathlib.PureWindowsPath(relative).drive
+        or "\\" in relative
+        or any(part in ("", ".", "..") for part in parts)
+    ):
+        raise ArtifactError(
+            f"{CARD} lists {relative!r}, which is not a relative path inside the artifact. {fix}"
+        )
+    path = folder.joinpath(*parts)
+    if not path.resolve().is_relative_to(folder.resolve()):
+        raise ArtifactError(f"{CARD} lists {relative!r}, which leads out of {folder}. {fix}")
+    return path
 
 
 class SavedModelFunction:

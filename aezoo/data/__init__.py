@@ -3,7 +3,9 @@
 `load(name, split)` gives a dataset by name, `for_model(model_name, split)`
 the data a registered model trains on, laid out for its inputs and outputs,
 and `distributed(strategy, name, split, global_batch_size=...)` the same for a
-`tf.distribute` strategy. `read_mnist` and `read_idx` read MNIST IDX files.
+`tf.distribute` strategy. `sample(model_name, split, count)` gives a model's
+real inputs as one NumPy array (what `aezoo predict --input` takes).
+`read_mnist` and `read_idx` read MNIST IDX files.
 """
 
 from aezoo.data.distribute import distributed
@@ -14,3 +16,4 @@ from aezoo.data.idx import read_idx
 from aezoo.data.load import DATASETS
 from aezoo.data.load import load
 from aezoo.data.mnist import read_mnist
+from aezoo.data.sample import sample

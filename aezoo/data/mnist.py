@@ -154,7 +154,7 @@ def mnist_digits(split, *, data_dir=None, tfds_data_dir=None, validation_fractio
 def describe_source(data_dir=None, tfds_data_dir=None):
     """Where `mnist_digits` reads from, in words (for model cards)."""
     if data_dir is None:
-        if tfds.builder("mnist", data_dir=tfds_data_dir).is_prepared():
+        if _tfds_mnist(tfds_data_dir)[0]:
             return "tfds mnist (prepared)"
         data_dir = os.environ.get(ENV_VAR)
         if not data_dir:
@@ -166,17 +166,33 @@ def describe_source(data_dir=None, tfds_data_dir=None):
 def _decoded(split, data_dir, tfds_data_dir):
     directory = data_dir
     if directory is None:
-        builder = tfds.builder("mnist", data_dir=tfds_data_dir)
-        if builder.is_prepared():
+        prepared, tfds_folder = _tfds_mnist(tfds_data_dir)
+        if prepared:
             return _read_tfds(split, tfds_data_dir)
         directory = os.environ.get(ENV_VAR)
         if not directory:
             raise DataNotFoundError(
                 "No MNIST data: data_dir is not given, the tfds dataset 'mnist' "
-                f"is not prepared (in {builder.data_dir}), and {ENV_VAR} is not "
+                f"is not prepared (in {tfds_folder}), and {ENV_VAR} is not "
                 f"set. {_HOW_TO_PROVIDE}"
             )
     return _read_idx_cached(os.path.abspath(directory), split)
+
+
+@functools.lru_cache(maxsize=None)
+def _tfds_mnist(tfds_data_dir):
+    """`(prepared, folder)` of the tfds dataset `mnist`, checked once per
+    process and quietly: tfds logs an absl warning for every look at a
+    folder that does not hold it."""
+    from absl import logging as absl_logging
+
+    verbosity = absl_logging.get_verbosity()
+    absl_logging.set_verbosity(absl_logging.ERROR)
+    try:
+        builder = tfds.builder("mnist", data_dir=tfds_data_dir)
+        return builder.is_prepared(), builder.data_dir
+    finally:
+        absl_logging.set_verbosity(verbosity)
 
 
 @functools.lru_cache(maxsize=None)

@@ -1,5 +1,7 @@
 """Evaluation data for the checks: arrays, or a dataset of batches, as NumPy."""
 
+import weakref
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -66,14 +68,26 @@ def _unpack(batch):
 
 def layer_outputs(model, layer, x, batch_size):
     """The output of `layer` (a layer of the functional `model`) for inputs `x`."""
-    try:
-        probe = keras.Model(model.input, layer.output)
-    except (AttributeError, ValueError) as error:
-        raise ValueError(
-            f"Cannot read the output of layer '{layer.name}' of model "
-            f"'{model.name}': the check needs a functional or Sequential model "
-            f"whose layer is used once ({error})"
-        ) from None
     return keras.tree.map_structure(
-        np.asarray, probe.predict(x, batch_size=batch_size, verbose=0)
+        np.asarray, _probe(model, layer).predict(x, batch_size=batch_size, verbose=0)
     )
+
+
+# One probe model per (model, layer): a check run at every epoch end then
+# reuses the probe's traced predict function instead of tracing a new one
+# (TensorFlow's "triggered tf.function retracing" warnings, and the time).
+_PROBES = weakref.WeakKeyDictionary()
+
+
+def _probe(model, layer):
+    probes = _PROBES.setdefault(model, {})
+    if id(layer) not in probes:
+        try:
+            probes[id(layer)] = (layer, keras.Model(model.input, layer.output))
+        except (AttributeError, ValueError) as error:
+            raise ValueError(
+                f"Cannot read the output of layer '{layer.name}' of model "
+                f"'{model.name}': the check needs a functional or Sequential model "
+                f"whose layer is used once ({error})"
+            ) from None
+    return probes[id(layer)][1]

@@ -94,13 +94,7 @@ def activation_sparsity(
     if ok:
         message = f"Sparse as intended: {described}."
     else:
-        message = (
-            f"Not sparse as intended: {described}; the verdict wants the mean within "
-            f"{100 * tolerance:.0f}% of rho. A KL penalty must compare rho with each "
-            "unit's mean activation over the batch (KLSparsity(per_sample=False)), "
-            "not with every sample's activation; check its weight too. A mean near 0 "
-            "means dead units (a diverged run, or too strong a penalty)."
-        )
+        message = _not_sparse_message(model, layer, described, mean, rho, tolerance)
     verdict = Verdict(CHECK, ok, message, numbers, histograms={"unit_means": unit_means})
     return _summary.log_verdict(verdict, log_dir, step)
 
@@ -158,6 +152,35 @@ class SparsityMonitor(PeriodicCheck):
             tolerance=self.tolerance,
             unit_factor=self.unit_factor,
         )
+
+
+def _not_sparse_message(model, layer, described, mean, rho, tolerance):
+    """Names the posted mistake only when the layer has it; otherwise says
+    what was measured and what to try."""
+    wanted = f"the verdict wants the mean within {100 * tolerance:.0f}% of rho"
+    dead = (
+        "Nearly every unit is off: dead units, from a diverged run or too strong a "
+        "penalty. Lower the learning rate or the penalty's weight."
+    )
+    if getattr(layer.activity_regularizer, "per_sample", False):
+        return (
+            f"Not sparse as intended: {described}; {wanted}. The layer's KL penalty "
+            "compares rho with every sample's activation (per_sample=True, the posted "
+            "mistake): it must compare rho with each unit's mean activation over the "
+            "batch (KLSparsity(per_sample=False))." + (f" {dead}" if mean < 0.01 else "")
+        )
+    optimizer = getattr(model, "optimizer", None)
+    steps = int(optimizer.iterations.numpy()) if optimizer is not None and optimizer.built else 0
+    if mean < 0.01:
+        advice = dead
+    elif mean > rho:
+        advice = (
+            "The penalty has not pulled the units down to rho yet: train longer, or "
+            "raise the penalty's weight (aezoo: model_overrides.kl_weight)."
+        )
+    else:
+        advice = "The units are sparser than rho: lower the penalty's weight."
+    return f"Not yet sparse after {steps} training steps: {described}; {wanted}. {advice}"
 
 
 def _sparse_layer(model, layer_name):

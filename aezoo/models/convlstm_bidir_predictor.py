@@ -14,9 +14,12 @@ another frame than its own: nothing sees the future.
 
 import keras
 
+from aezoo.layers import NextFrameConvLSTM
 from aezoo.layers import RepeatFrames
 from aezoo.layers import StridedConvLSTM2D
 from aezoo.layers import TransposedConvLSTM2D
+from aezoo.layers import ViewPointFrames
+from aezoo.layers.next_frame_conv_lstm import HEADS
 from aezoo.layers.spatial_lstm import CELLS
 from aezoo.losses import FrameMSE
 from aezoo.losses import SumSquaredError
@@ -24,7 +27,39 @@ from aezoo.models import common
 from aezoo.registry import register_model
 
 PRESETS = {
+    # The conditional next-frame design (issue 13): one conv-LSTM stack over
+    # the frames at 16x16 (patch 4), each step predicting the next frame as a
+    # dynamic filter of the current one, fed its own predictions after the
+    # view point; the past head does the same backwards from the view point.
     "default": {
+        "design": "conditional",
+        "frames_in": 10,
+        "frames_out": 10,
+        "frames_past": 9,
+        "image_size": 64,
+        "image_channels": 1,
+        "channels": (64, 64),
+        "patch_size": 4,
+        "kernel_size": 3,
+        "head": "dynamic_filter",
+        "filter_size": 9,
+        "past_channels": (64,),
+        "past_inputs": "frames",
+        "context_loss_weight": 1.0,
+        # Keys of the encoder-decoder design only.
+        "output_channels": None,
+        "padding": None,
+        "recurrent_kernel_size": None,
+        "cell": None,
+        "layer_norm": None,
+        "unroll": False,
+        "loss": "mean_squared_error",
+        **common.training_keys("adam", 1e-3, global_clipnorm=1.0),
+    },
+    # The unconditioned encoder-decoder that shipped before issue 13: two
+    # decoders that never see a frame (its future fades to grey).
+    "unconditioned": {
+        "design": "encoder_decoder",
         "frames_in": 10,
         "frames_out": 10,
         "frames_past": 9,
@@ -37,6 +72,13 @@ PRESETS = {
         "padding": "same",
         "cell": "lstm",
         "layer_norm": False,
+        # Keys of the conditional design only.
+        "patch_size": None,
+        "head": None,
+        "filter_size": None,
+        "past_channels": None,
+        "past_inputs": None,
+        "context_loss_weight": None,
         "unroll": False,
         "loss": "mean_squared_error",
         **common.training_keys("adam", 1e-3, global_clipnorm=1.0),
@@ -46,6 +88,7 @@ PRESETS = {
     # post's own cell (ReLU candidate, unsquashed output, 1-channel gates);
     # summed squared error, RMSProp 0.005, no clipping.
     "as_posted": {
+        "design": "encoder_decoder",
         "frames_in": 10,
         "frames_out": 10,
         "frames_past": 9,
@@ -58,6 +101,13 @@ PRESETS = {
         "padding": "valid",
         "cell": "posted",
         "layer_norm": False,
+        # Keys of the conditional design only.
+        "patch_size": None,
+        "head": None,
+        "filter_size": None,
+        "past_channels": None,
+        "past_inputs": None,
+        "context_loss_weight": None,
         "unroll": False,
         "loss": "batch_sum_squared_error",
         **common.training_keys("rmsprop", 5e-3),
@@ -65,6 +115,9 @@ PRESETS = {
 }
 
 LOSSES = ("mean_squared_error", "binary_crossentropy", "batch_sum_squared_error")
+DESIGNS = ("conditional", "encoder_decoder")
+CONDITIONAL_ONLY = ('patch_size', 'head', 'filter_size', 'past_channels', 'past_inputs', 'context_loss_weight')
+ENCODER_DECODER_ONLY = ('output_channels', 'padding', 'recurrent_kernel_size', 'cell', 'layer_norm')
 
 
 @register_model(
@@ -80,9 +133,141 @@ LOSSES = ("mean_squared_error", "binary_crossentropy", "batch_sum_squared_error"
         "newest first}} in [0, 1]"
     ),
 )
-def convlstm_bidir_predictor(**config):
-    """Conv-LSTM autoencoder predicting future and past frames (seed 000)."""
+def convlstm_bidir_predictor(design="encoder_decoder", **config):
+    """Conv-LSTM predictor of future frames and reversed past frames (seed 000).
+
+    `design="conditional"` (the default preset) is a next-frame predictor fed
+    its own predictions; `design="encoder_decoder"` (`as_posted`,
+    `unconditioned`) is the post's encoder with two unconditioned decoders.
+    """
+    common.check_choice("design", design, DESIGNS)
+    unused = CONDITIONAL_ONLY if design == "encoder_decoder" else ENCODER_DECODER_ONLY
+    given = sorted(key for key in unused if config.get(key) is not None)
+    if given:
+        raise ValueError(
+            f"{', '.join(given)} do not apply to design={design!r} (leave them "
+            f"None); its keys are the others. Received: "
+            + ", ".join(f"{key}={config[key]!r}" for key in given)
+        )
+    config = {key: value for key, value in config.items() if key not in unused}
+    if design == "conditional":
+        return _create_conditional_predictor(**config)
     return _create_convlstm_bidir_predictor(**config)
+
+
+def _create_conditional_predictor(
+    frames_in,
+    frames_out,
+    frames_past,
+    image_size,
+    image_channels,
+    channels,
+    patch_size,
+    kernel_size,
+    head,
+    filter_size,
+    past_channels,
+    past_inputs,
+    context_loss_weight,
+    unroll,
+    loss,
+    optimizer,
+    learning_rate,
+    global_clipnorm,
+    clipvalue,
+):
+    """The conditional design: see `NextFrameConvLSTM`.
+
+    The future head runs over the input frames (teacher forced, each step's
+    prediction of the next input frame adds to the loss with weight
+    `context_loss_weight`) and then feeds itself its own predictions. The
+    past head is a second, smaller stack that starts from the future stack's
+    top `len(past_channels)` states at the view point (the last input frame)
+    and predicts the frames before it, newest first: from its own previous
+    prediction (`past_inputs="predictions"`) or from the true input frame
+    after the one it predicts (`"frames"`). No step sees a frame later, in
+    its own direction of time, than the one it predicts.
+    """
+    _check_frames(frames_in, frames_out, frames_past)
+    common.check_int("image_size", image_size)
+    common.check_int("image_channels", image_channels)
+    channels = common.check_int_tuple("channels", channels)
+    past_channels = common.check_int_tuple("past_channels", past_channels)
+    if len(past_channels) > len(channels) or past_channels != channels[len(channels) - len(past_channels):]:
+        raise ValueError(
+            "The past head starts from the future stack's top levels, so "
+            "`past_channels` must be the last entries of `channels` "
+            f"{channels}. Received: past_channels={past_channels}"
+        )
+    common.check_int("patch_size", patch_size)
+    if image_size % patch_size:
+        raise ValueError(
+            f"`image_size` must be divisible by `patch_size`. Received: "
+            f"image_size={image_size}, patch_size={patch_size}"
+        )
+    common.check_int("kernel_size", kernel_size)
+    common.check_choice("head", head, HEADS)
+    common.check_int("filter_size", filter_size)
+    common.check_choice("past_inputs", past_inputs, ("predictions", "frames"))
+    common.check_float("context_loss_weight", context_loss_weight)
+    common.check_bool("unroll", unroll)
+    common.check_choice("loss", loss, LOSSES)
+    stack_args = dict(
+        patch_size=patch_size, kernel_size=kernel_size, head=head,
+        filter_size=filter_size, unroll=unroll,
+    )
+    frames = keras.Input(
+        (frames_in, image_size, image_size, image_channels), name="frames"
+    )
+    predictions, *states = NextFrameConvLSTM(
+        channels, predict_steps=frames_out, context_loss_weight=context_loss_weight,
+        return_state=True, name="future_stack", **stack_args,
+    )(frames)
+    future = keras.layers.Cropping3D(((frames_in - 1, 0), (0, 0), (0, 0)), name="future")(predictions)
+    # The top hidden state at the view point, which both heads start from:
+    # checked for collapse like every aezoo code.
+    states[-2] = keras.layers.Identity(name="code")(states[-2])
+    if past_inputs == "predictions":
+        # The view-point frame, then its own predictions.
+        past_context, past_steps = ViewPointFrames(1, name="view_point_frame")(frames), frames_past
+    else:
+        # The true frames after each predicted one: frames_in-1 .. frames_in-frames_past.
+        past_context, past_steps = ViewPointFrames(frames_past, name="view_point_frames")(frames), 1
+    past = NextFrameConvLSTM(
+        past_channels, predict_steps=past_steps, name="past_stack", **stack_args,
+    )(past_context, initial_state=states[2 * (len(channels) - len(past_channels)):])
+    past = keras.layers.Identity(name="past")(past)
+    model = keras.Model(frames, {"future": future, "past": past}, name="convlstm_bidir_predictor")
+    _compile(model, loss, optimizer, learning_rate, global_clipnorm, clipvalue)
+    return model
+
+
+def _check_frames(frames_in, frames_out, frames_past):
+    common.check_int("frames_in", frames_in, minimum=2)
+    common.check_int("frames_out", frames_out)
+    common.check_int("frames_past", frames_past)
+    if frames_past > frames_in - 1:
+        raise ValueError(
+            "`frames_past` counts the frames before the last input frame, so it "
+            f"must be <= frames_in - 1 = {frames_in - 1}. "
+            f"Received: frames_past={frames_past}"
+        )
+
+
+def _compile(model, loss, optimizer, learning_rate, global_clipnorm, clipvalue):
+    loss_fn = {
+        "mean_squared_error": keras.losses.MeanSquaredError,
+        # Pixels as Bernoulli probabilities (Srivastava et al. 2015).
+        "binary_crossentropy": keras.losses.BinaryCrossentropy,
+        "batch_sum_squared_error": lambda: SumSquaredError(reduction="sum"),
+    }[loss]()
+    model.compile(
+        optimizer=common.make_optimizer(
+            optimizer, learning_rate, global_clipnorm, clipvalue
+        ),
+        loss={"future": loss_fn, "past": loss_fn},
+        metrics={"future": [FrameMSE()], "past": [FrameMSE()]},
+    )
 
 
 def _create_convlstm_bidir_predictor(
@@ -105,15 +290,7 @@ def _create_convlstm_bidir_predictor(
     global_clipnorm,
     clipvalue,
 ):
-    common.check_int("frames_in", frames_in, minimum=2)
-    common.check_int("frames_out", frames_out)
-    common.check_int("frames_past", frames_past)
-    if frames_past > frames_in - 1:
-        raise ValueError(
-            "`frames_past` counts the frames before the last input frame, so it "
-            f"must be <= frames_in - 1 = {frames_in - 1}. "
-            f"Received: frames_past={frames_past}"
-        )
+    _check_frames(frames_in, frames_out, frames_past)
     common.check_int("image_size", image_size)
     common.check_int("image_channels", image_channels)
     channels = common.check_int_tuple("channels", channels)
@@ -178,17 +355,5 @@ def _create_convlstm_bidir_predictor(
 
     outputs = {"future": decoder("future", frames_out), "past": decoder("past", frames_past)}
     model = keras.Model(frames, outputs, name="convlstm_bidir_predictor")
-    loss_fn = {
-        "mean_squared_error": keras.losses.MeanSquaredError,
-        # Pixels as Bernoulli probabilities (Srivastava et al. 2015).
-        "binary_crossentropy": keras.losses.BinaryCrossentropy,
-        "batch_sum_squared_error": lambda: SumSquaredError(reduction="sum"),
-    }[loss]()
-    model.compile(
-        optimizer=common.make_optimizer(
-            optimizer, learning_rate, global_clipnorm, clipvalue
-        ),
-        loss={"future": loss_fn, "past": loss_fn},
-        metrics={"future": [FrameMSE()], "past": [FrameMSE()]},
-    )
+    _compile(model, loss, optimizer, learning_rate, global_clipnorm, clipvalue)
     return model

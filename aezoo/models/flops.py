@@ -10,6 +10,7 @@ import math
 
 import keras
 
+from aezoo.layers import NextFrameConvLSTM
 from aezoo.layers import SpatialLSTM2D
 from aezoo.layers import TransposedConvLSTM2D
 
@@ -38,6 +39,8 @@ def _layer_flops(layer):
         return 0
     in_shape = _shape(layer.input)
     out_shape = _shape(layer.output)
+    if isinstance(layer, NextFrameConvLSTM):
+        return _next_frame_flops(layer, in_shape)
     if isinstance(layer, SpatialLSTM2D):
         time = in_shape[1]
         state_rows, state_cols, state_channels = layer.state_shape
@@ -71,6 +74,28 @@ def _layer_flops(layer):
         inner_out = (1,) + out_shape[2:]
         return frames * _inner_flops(inner, inner_in, inner_out)
     return _inner_flops(layer, in_shape, out_shape)
+
+
+def _next_frame_flops(layer, in_shape):
+    """One step per given frame and per free prediction after the first:
+    each level's gate convolution of [input, h], the head's 1x1
+    convolution, and (dynamic filter) the per-pixel weighted sum over the
+    neighbourhood."""
+    steps = in_shape[1] + layer.predict_steps - 1
+    rows, cols, channels = in_shape[2:]
+    positions = (rows // layer.patch_size) * (cols // layer.patch_size)
+    kernel = layer.kernel_size**2
+    below = layer.patch_size**2 * channels
+    per_step = 0
+    for filters in layer.filters:
+        per_step += 2 * positions * kernel * (below + filters) * 4 * filters
+        below = filters
+    neighbourhood = layer.filter_size**2
+    per_pixel = neighbourhood if layer.head == "dynamic_filter" else channels
+    per_step += 2 * positions * below * layer.patch_size**2 * per_pixel
+    if layer.head == "dynamic_filter":
+        per_step += 2 * rows * cols * channels * neighbourhood
+    return steps * per_step
 
 
 def _inner_flops(layer, in_shape, out_shape):

@@ -97,26 +97,45 @@ def frame_rows(rows, path, labels):
     return _save(figure, path)
 
 
-def side_by_side_gif(truth, prediction, path, fps=4):
-    """An animated GIF: true frames (left) next to predicted frames (right)."""
-    figure, (left, right) = plt.subplots(1, 2, figsize=(4, 2.2))
-    for axis, title in ((left, "true"), (right, "predicted")):
+def frames_gif(panels, path, fps=4):
+    """An animated GIF of side-by-side panels of video frames.
+
+    Args:
+        panels: one list per panel of `(frames, label)` segments, played one
+            after another; every panel has as many frames in all. Each frame
+            is titled with its segment's label and its number in the segment
+            (`gif_titles`), so input frames read "input 3", never "predicted".
+        path: the GIF to write.
+        fps: frames per second.
+    """
+    titles = [gif_titles(segments) for segments in panels]
+    videos = [np.concatenate([frames for frames, _ in segments]) for segments in panels]
+    if len({len(video) for video in videos}) != 1:
+        raise ValueError(f"every panel needs as many frames; got {[len(v) for v in videos]}")
+    figure, axes = plt.subplots(1, len(panels), figsize=(2 * len(panels), 2.2), squeeze=False)
+    images, headings = [], []
+    for axis, video, panel_titles in zip(axes[0], videos, titles):
         axis.axis("off")
-        axis.set_title(title, fontsize=8)
-    a = left.imshow(truth[0, ..., 0], cmap="gray", vmin=0, vmax=1)
-    b = right.imshow(prediction[0, ..., 0], cmap="gray", vmin=0, vmax=1)
+        headings.append(axis.set_title(panel_titles[0], fontsize=8))
+        images.append(axis.imshow(video[0, ..., 0], cmap="gray", vmin=0, vmax=1))
 
     def update(index):
-        a.set_data(truth[index, ..., 0])
-        b.set_data(prediction[index, ..., 0])
-        return a, b
+        for image, heading, video, panel_titles in zip(images, headings, videos, titles):
+            image.set_data(video[index, ..., 0])
+            heading.set_text(panel_titles[index])
+        return images + headings
 
-    movie = animation.FuncAnimation(figure, update, frames=len(truth))
+    movie = animation.FuncAnimation(figure, update, frames=len(videos[0]))
     path = pathlib.Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     movie.save(path, writer=animation.PillowWriter(fps=fps))
     plt.close(figure)
     return path
+
+
+def gif_titles(segments):
+    """The title of each frame of `frames_gif` segments: `"label k"`, k from 1."""
+    return [f"{label} {k}" for frames, label in segments for k in range(1, len(frames) + 1)]
 
 
 def model_pictures(model, name, inputs, targets, folder):
@@ -143,9 +162,11 @@ def model_pictures(model, name, inputs, targets, folder):
         ]
         return [
             frame_rows(rows, folder / "frames.png", labels),
-            side_by_side_gif(
-                np.concatenate([inputs[0], targets["future"][0]]),
-                np.concatenate([inputs[0], predicted["future"][0]]),
+            frames_gif(
+                [
+                    [(inputs[0], "input"), (targets["future"][0], "true future")],
+                    [(inputs[0], "input"), (predicted["future"][0], "predicted future")],
+                ],
                 folder / "future.gif",
             ),
         ]
@@ -187,20 +208,31 @@ def classes_plot(bits, classes, probabilities, path):
     return _save(figure, path)
 
 
-def prediction_picture(name, inputs, outputs, path):
+def prediction_picture(name, inputs, outputs, path, output=None):
     """The picture of an `aezoo predict` call: `.png` (images or frame rows)
-    or `.gif` (input frames followed by the predicted future)."""
+    or `.gif` (the input frames, then the predicted ones).
+
+    Args:
+        name: the registry name of the model.
+        inputs: the batch the model was given.
+        outputs: its outputs (an array, or a dict of named arrays).
+        path: the `.png` or `.gif` to write.
+        output: the named output to draw; defaults to the first.
+    """
     path = pathlib.Path(path)
     if path.suffix not in (".png", ".gif"):
         raise ValueError(f"--picture must end in .png or .gif; got {path.name!r}")
+    if isinstance(outputs, dict):
+        output = output or next(iter(outputs))
+        if output not in outputs:
+            raise ValueError(f"--output must be one of {sorted(outputs)}; got {output!r}")
     if name == "convlstm_bidir_predictor":
-        future = outputs["future"][0]
+        frames, label = outputs[output][0], f"predicted {output}"
+        if output in _NEWEST_FIRST:
+            frames, label = frames[::-1], f"{label} (oldest first)"
         if path.suffix == ".gif":
-            held = np.repeat(inputs[0][-1:], len(future), axis=0)
-            return side_by_side_gif(
-                np.concatenate([inputs[0], held]), np.concatenate([inputs[0], future]), path
-            )
-        return frame_rows([inputs[0], future], path, ["input frames", "predicted future"])
+            return frames_gif([[(inputs[0], "input"), (frames, label)]], path)
+        return frame_rows([inputs[0], frames], path, ["input frames", label])
     if path.suffix == ".gif":
         raise ValueError(f"a .gif picture is for frame predictors; use .png for {name}")
     if name in ("conv_autoencoder", "sparse_autoencoder"):
@@ -208,6 +240,11 @@ def prediction_picture(name, inputs, outputs, path):
     if name == "mlp_autoencoder":
         return estimate_plot(inputs, outputs, path)
     raise ValueError(f"aezoo has no prediction picture for {name}")
+
+
+# Frame outputs that hold their frames newest first (the predictor's past),
+# drawn oldest first.
+_NEWEST_FIRST = ("past",)
 
 
 def _as_images(batch):

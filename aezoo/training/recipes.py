@@ -30,9 +30,14 @@ histogram_freq = 100
 `model_overrides.code_size=16`, `data.batch_size=32`); values are parsed as
 TOML, so `3`, `1e-3`, `true`, `"adam"` and `[16, 32]` mean what they look
 like.
+
+`validate` checks a recipe's shape once, after the file and after every
+`--set`: each key has its type (a section is a table, `checks` a list of
+names, counts are integers, not booleans), and no number is `inf` or `nan`.
 """
 
 import copy
+import math
 import pathlib
 
 try:
@@ -57,6 +62,29 @@ DEFAULTS = {
 }
 
 SCHEDULES = ("constant", "cosine")
+
+# key -> (expected Python type(s), the type's name in messages)
+_TABLE = (dict, "a table (a [section], or {key = value, ...})")
+_TYPES = {
+    "model": (str, "a string"),
+    "preset": (str, "a string"),
+    "description": (str, "a string"),
+    "source": (str, "a string"),
+    "seed": (int, "an integer"),
+    "model_overrides": _TABLE,
+    "data": _TABLE,
+    "data.batch_size": (int, "an integer >= 1"),
+    "data.options": _TABLE,
+    "fit": _TABLE,
+    "fit.epochs": (int, "an integer >= 1"),
+    "fit.steps_per_epoch": (int, "an integer >= 0"),
+    "fit.validation_steps": (int, "an integer >= 0"),
+    "fit.schedule": (str, f"one of {', '.join(SCHEDULES)}"),
+    "fit.checkpoint_every_steps": (int, "an integer >= 0"),
+    "diagnostics": _TABLE,
+    "diagnostics.checks": (list, "a list of check names, e.g. [\"gradient_statistics\"]"),
+    "diagnostics.histogram_freq": (int, "an integer >= 0"),
+}
 
 
 def recipe_path(name, preset="default", recipes_dir=None):
@@ -84,7 +112,9 @@ def load_recipe(name_or_path, preset=None, recipes_dir=None):
                 f"{', '.join(available) or 'none'}."
             )
     try:
-        raw = tomllib.loads(path.read_text())
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as error:
+        raise ValueError(f"Recipe {path} is not UTF-8 text ({error.reason} at byte {error.start}).") from None
     except tomllib.TOMLDecodeError as error:
         raise ValueError(f"Recipe {path} is not valid TOML: {error}") from None
     if preset is not None and raw.get("preset", "default") != preset:
@@ -138,23 +168,30 @@ def apply_overrides(recipe, assignments):
 
 
 def validate(recipe):
+    """Checks a whole recipe (keys, types, ranges); returns it.
+
+    Raises:
+        ValueError: one line naming the first bad key and what it must be.
+    """
     known = set(DEFAULTS) | {"model", "preset", "source", "description"}
     unknown = sorted(set(recipe) - known)
     if unknown:
         raise ValueError(f"Unknown recipe keys: {', '.join(unknown)}. Valid: {', '.join(sorted(known))}.")
     if "model" not in recipe:
         raise ValueError("A recipe must name its `model`.")
-    unknown = sorted(set(recipe["fit"]) - set(DEFAULTS["fit"]))
-    if unknown:
-        raise ValueError(
-            f"Unknown [fit] keys: {', '.join(unknown)}. Valid: {', '.join(sorted(DEFAULTS['fit']))}."
-        )
+    _check_types(recipe)
+    _check_finite(recipe)
+    for section, valid in (("fit", DEFAULTS["fit"]), ("data", DEFAULTS["data"])):
+        unknown = sorted(set(recipe[section]) - set(valid))
+        if unknown:
+            raise ValueError(
+                f"Unknown [{section}] keys: {', '.join(unknown)}. Valid: {', '.join(sorted(valid))}."
+            )
     fit = recipe["fit"]
-    for key in ("epochs",):
-        if not isinstance(fit[key], int) or fit[key] < 1:
-            raise ValueError(f"`fit.{key}` must be an integer >= 1. Received: {fit[key]!r}")
+    if fit["epochs"] < 1:
+        raise ValueError(f"`fit.epochs` must be an integer >= 1. Received: {fit['epochs']!r}")
     for key in ("steps_per_epoch", "validation_steps", "checkpoint_every_steps"):
-        if not isinstance(fit[key], int) or fit[key] < 0:
+        if fit[key] < 0:
             raise ValueError(f"`fit.{key}` must be an integer >= 0. Received: {fit[key]!r}")
     if fit["schedule"] not in SCHEDULES:
         raise ValueError(
@@ -164,7 +201,47 @@ def validate(recipe):
 
     check_section(recipe["diagnostics"])
     batch = recipe["data"].get("batch_size")
-    if not isinstance(batch, int) or batch < 1:
+    if batch < 1:
         raise ValueError(f"`data.batch_size` must be an integer >= 1. Received: {batch!r}")
     recipe.setdefault("preset", "default")
     return recipe
+
+
+def _check_types(recipe):
+    for key, (expected, name) in _TYPES.items():
+        section, _, leaf = key.rpartition(".")
+        node = recipe[section] if section else recipe
+        if leaf not in node:
+            if section in ("fit", "data") and leaf in DEFAULTS[section]:
+                raise ValueError(f"`{key}` is missing: it must be {name}.")
+            continue
+        value = node[leaf]
+        # A boolean is an int to Python, not a count to a recipe.
+        if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+            raise ValueError(
+                f"`{key}` must be {name}. Received: {value!r} ({_toml_type(value)})"
+            )
+    for check in recipe["diagnostics"].get("checks", []):
+        if not isinstance(check, str):
+            raise ValueError(
+                f"`diagnostics.checks` must be a list of check names. Received: {check!r} "
+                f"({_toml_type(check)}) in it"
+            )
+
+
+def _check_finite(value, key=""):
+    """Refuses `inf` and `nan` anywhere in a recipe (TOML has both)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"`{key}` must be a finite number. Received: {value!r}")
+    children = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for child, item in children:
+        _check_finite(item, f"{key}[{child}]" if isinstance(child, int) else f"{key}.{child}".lstrip("."))
+    return value
+
+
+def _toml_type(value):
+    for kind, name in ((bool, "a boolean"), (int, "an integer"), (float, "a float"), (str, "a string"),
+                       (list, "a list"), (dict, "a table")):
+        if isinstance(value, kind):
+            return name
+    return type(value).__name__

@@ -13,6 +13,7 @@ import tempfile
 from aezoo import registry
 from aezoo.artifact import ArtifactError
 from aezoo.artifact import export
+from aezoo.artifact.artifact import hold_target
 from aezoo.training.evaluate import evaluate
 from aezoo.training.evaluate import model_pictures_for
 from aezoo.training.evaluate import read_run
@@ -37,7 +38,16 @@ def export_run(source, out_dir, *, overwrite=False, name=None, preset="default",
 
     Returns:
         The card.
+
+    Raises:
+        aezoo.single_writer.WriterBusyError: another process is exporting to
+            `out_dir` (checked first, before the metrics are measured).
     """
+    with hold_target(out_dir):
+        return _export_run(source, out_dir, overwrite, name, preset, max_batches, note)
+
+
+def _export_run(source, out_dir, overwrite, name, preset, max_batches, note):
     import keras
 
     source = pathlib.Path(source)

@@ -3,6 +3,7 @@
 A run folder holds everything a run makes:
 
 ```
+RUN/train.lock             held by the one process training in the folder
 RUN/recipe.json            the resolved recipe (a rerun must match it)
 RUN/backup/                BackupAndRestore state: a killed run resumes here
 RUN/checkpoints/last.keras the model after the last finished epoch
@@ -20,6 +21,12 @@ callbacks, so a NaN batch stops training before any epoch-end callback can
 save NaN weights and before `BackupAndRestore` cleans up (keras #21771:
 a graceful stop lets epoch-end checkpoints and backup deletion run). The
 last good checkpoint and backup are left as they were.
+
+One writer: a call holds an exclusive lock on `RUN/train.lock` from before
+it reads the folder until it returns; a second call on the same folder is
+refused at once (`WriterBusyError`, naming the process that holds it). The
+kernel drops the lock of a killed process, so a killed run never blocks its
+rerun.
 """
 
 import contextlib
@@ -32,12 +39,14 @@ from dataclasses import dataclass
 import keras
 
 from aezoo import registry
+from aezoo import single_writer
 from aezoo.training import pictures
 from aezoo.training import recipes as recipes_lib
 from aezoo.training.backup import ResumableBackup
 from aezoo.training.diagnostics_setup import Diagnostics
 
 STRATEGIES = ("mirrored", "multi_worker")
+LOCK_FILE = "train.lock"
 
 
 @dataclass
@@ -47,7 +56,8 @@ class TrainResult:
     Attributes:
         run_dir: the run folder.
         model: the trained model (weights of the last step run).
-        status: `"finished"` or `"stopped_on_nan"`.
+        status: `"finished"`, `"stopped_on_nan"`, or `"already_finished"`
+            (the folder held this run, finished: nothing was trained).
         history: dict metric -> list of per-epoch values of this call.
         recipe: the resolved recipe.
     """
@@ -111,6 +121,8 @@ def train(
         ValueError: bad recipe, model or override; a run folder that
             holds a different recipe (use another `out`); an unknown
             strategy, or `"multi_worker"` without `TF_CONFIG`.
+        aezoo.single_writer.WriterBusyError: another process is training
+            in the same run folder (a `ValueError`).
 
     Example:
 
@@ -120,14 +132,26 @@ def train(
                          strategy="mirrored")
     ```
     """
-    from aezoo import data  # imported here: training is the data's user
-
     recipe = resolve_recipe(name_or_recipe, preset, epochs, overrides)
     name, preset = recipe["model"], recipe["preset"]
     # Before any TensorFlow op: collective ops are configured at start-up.
     strategy = _make_strategy(strategy)
     run_dir = pathlib.Path(out or pathlib.Path("runs") / f"{name}-{preset}")
     run_dir = _task_run_dir(run_dir, strategy)
+    with single_writer.hold(run_dir / LOCK_FILE, run_dir):
+        return _train_in(run_dir, recipe, strategy, callbacks, verbose)
+
+
+def _train_in(run_dir, recipe, strategy, callbacks, verbose):
+    """`train`'s work, in a run folder it holds the lock of."""
+    from aezoo import data  # imported here: training is the data's user
+
+    name, preset = recipe["model"], recipe["preset"]
+    finished = _finished_recipe(run_dir, recipe)
+    if finished:
+        print(_finished_message(run_dir, finished))
+        model = keras.saving.load_model(run_dir / "checkpoints" / "last.keras")
+        return TrainResult(run_dir, model, "already_finished", {}, finished)
     _claim_run_dir(run_dir, recipe)
 
     keras.utils.set_random_seed(recipe["seed"])
@@ -159,23 +183,22 @@ def train(
                 "fit.schedule='cosine' needs a known number of steps: set "
                 "fit.steps_per_epoch for this dataset."
             )
-        model.optimizer.learning_rate = keras.optimizers.schedules.CosineDecay(
-            float(model.optimizer.learning_rate), decay_steps=epoch_steps * fit["epochs"]
-        )
+        # The configured rate, not float(optimizer.learning_rate): under a
+        # tf.distribute strategy that is a MirroredVariable, which float() refuses.
+        initial = registry.get_config(name, preset, **recipe["model_overrides"])["learning_rate"]
+        with strategy.scope() if strategy else contextlib.nullcontext():
+            model.optimizer.learning_rate = keras.optimizers.schedules.CosineDecay(
+                float(initial), decay_steps=epoch_steps * fit["epochs"]
+            )
 
     probe = next(iter(validation_data))
     probe = tuple(part.numpy() if hasattr(part, "numpy") else part for part in probe)
     checks = Diagnostics(recipe["diagnostics"], run_dir / "logs" / "train", probe)
     wall_time = _WallTime(run_dir)
     all_callbacks = [keras.callbacks.TerminateOnNaN(raise_error=True)]
+    # The backup comes after the epoch's row and checkpoints: a call killed
+    # between them redoes the epoch's end rather than losing it.
     all_callbacks += [
-        ResumableBackup(
-            str(run_dir / "backup"),
-            steps_per_epoch=None if strategy else epoch_steps,
-            save_freq=fit["checkpoint_every_steps"] or "epoch",
-            double_checkpoint=True,
-            delete_checkpoint=False,
-        ),
         keras.callbacks.ModelCheckpoint(str(run_dir / "checkpoints" / "last.keras")),
         keras.callbacks.ModelCheckpoint(
             str(run_dir / "checkpoints" / "best.keras"),
@@ -183,6 +206,14 @@ def train(
             save_best_only=True,
         ),
         keras.callbacks.CSVLogger(str(run_dir / "history.csv"), append=True),
+        ResumableBackup(
+            str(run_dir / "backup"),
+            steps_per_epoch=None if strategy else epoch_steps,
+            history_file=None if strategy else run_dir / "history.csv",
+            save_freq=fit["checkpoint_every_steps"] or "epoch",
+            double_checkpoint=True,
+            delete_checkpoint=False,
+        ),
         keras.callbacks.TensorBoard(str(run_dir / "logs")),
         *checks.callbacks,
         wall_time,
@@ -393,6 +424,32 @@ def _claim_run_dir(run_dir, recipe):
     partial = saved.with_name(saved.name + ".partial")
     partial.write_text(json.dumps(recipe, indent=2, default=list))
     os.replace(partial, saved)
+
+
+def _finished_recipe(run_dir, recipe):
+    """The recipe of the finished run in `run_dir` when it is `recipe`'s run
+    with at least as many epochs (so there is nothing to train), else `None`."""
+    status, saved = run_dir / "status.json", run_dir / "recipe.json"
+    if not (status.is_file() and saved.is_file() and (run_dir / "checkpoints" / "last.keras").is_file()):
+        return None
+    previous = json.loads(saved.read_text())
+    if json.loads(status.read_text()).get("status") != "finished":
+        return None
+    if _comparable(previous) != _comparable(recipe) or previous["fit"]["epochs"] < recipe["fit"]["epochs"]:
+        return None
+    return previous
+
+
+def _finished_message(run_dir, recipe):
+    epochs = recipe["fit"]["epochs"]
+    wall = json.loads((run_dir / "status.json").read_text()).get("wall_time_s", 0.0)
+    return (
+        f"aezoo: {run_dir} already holds this run, finished: {epochs} epoch(s), "
+        f"{wall:g} s of training; nothing to train. Results: {run_dir / 'checkpoints'} "
+        f"(best.keras, last.keras), history.csv, diagnostics.json, pictures/. Measure "
+        f"it: aezoo evaluate {run_dir}. Extend it: the same command with --epochs N "
+        f"(N > {epochs})."
+    )
 
 
 def _comparable(recipe):

@@ -351,7 +351,7 @@ def _run_in_trial_processes(directory, tune_kwargs):
         for status in statuses:
             failed_in_a_row = failed_in_a_row + 1 if status == "FAILED" else 0
         if failed_in_a_row >= MAX_CONSECUTIVE_FAILED_TRIALS:
-            raise RuntimeError(
+            raise SearchFailedError(
                 f"{failed_in_a_row} trials in a row of the search in {directory} failed; "
                 f"stopped. Each trial's error is in {directory / PROJECT}/trial_*/trial.json "
                 "(`message`). Fix the cause and rerun the same command to resume."

@@ -83,11 +83,12 @@ def _learning_rate(low, high, default):
 
 
 def _predictor(values):
-    depth, base = values["depth"], values["base_channels"]
+    levels, width = values["levels"], values["channels"]
     return {
-        "channels": tuple(base * 2**level for level in range(depth)),
-        **_pick(values, "kernel_size", "recurrent_kernel_size", "learning_rate", "global_clipnorm",
-                "layer_norm"),
+        "channels": (width,) * levels,
+        "past_channels": (width,),
+        **_pick(values, "filter_size", "head", "context_loss_weight", "learning_rate",
+                "global_clipnorm"),
     }
 
 
@@ -122,21 +123,21 @@ def _pick(values, *names):
 SPACES = {
     "convlstm_bidir_predictor": Space(
         (
-            Param("depth", "Int", (2, 4), 3,
-                  "conv-LSTM levels, each halving the 64x64 frames: 2 leave 16x16 states, "
-                  "4 reach 4x4 (the post's 6 levels reached 1x1)"),
-            Param("base_channels", "Int", (8, 32), 16, step=2, sampling="log",
-                  reason="channels of the first level; they double per level (16/32/64 by default)"),
-            Param("kernel_size", "Int", (2, 5), 3,
-                  "input-to-state kernel of each strided level; 2 is the post's, 3 the default"),
-            Param("recurrent_kernel_size", "Int", (3, 5), 3, step=2,
-                  reason="state-to-state kernel: how far motion can travel in one step"),
+            Param("levels", "Int", (1, 3), 2,
+                  "conv-LSTM levels of the next-frame stack, all at 16x16 (patch 4)"),
+            Param("channels", "Int", (32, 96), 64, step=32,
+                  reason="channels of every level (the past head's one level too)"),
+            Param("filter_size", "Int", (5, 11), 9, step=2,
+                  reason="dynamic filter side: a digit can move filter_size // 2 pixels a "
+                         "frame (Moving MNIST's move 3.6)"),
+            Param("head", "Choice", ("dynamic_filter", "pixel"), "dynamic_filter",
+                  "transform the current frame, or draw the next one (slower to learn, "
+                  "docs/BENCHMARKS.md)"),
+            Param("context_loss_weight", "Float", (0.0, 2.0), 1.0,
+                  reason="weight of the one-step predictions of the input frames"),
             _learning_rate(3e-4, 1e-2, 1e-3),
             Param("global_clipnorm", "Float", (0.1, 10.0), 1.0, sampling="log",
                   reason="the post's run exploded without clipping; 1.0 is the default"),
-            Param("layer_norm", "Boolean", (False, True), False,
-                  "normalized gate maps: the code (deepest level) no longer saturates, "
-                  "though it still loses its spread within 100 steps (docs/FAILURES.md)"),
         ),
         _predictor,
     ),

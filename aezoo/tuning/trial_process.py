@@ -23,6 +23,10 @@ import subprocess
 import sys
 
 TRIAL_STATUSES_FILE = "trial_statuses"
+ERROR = "error"
+# Errors of the user's making (bad values, missing data, a missing optional
+# package) that the child reports for the parent to raise as they were.
+_USER_ERRORS = (ImportError, FileNotFoundError, ValueError)
 
 
 def run_one_trial(tune_kwargs, result_path):
@@ -33,9 +37,13 @@ def run_one_trial(tune_kwargs, result_path):
         no trial left to run).
 
     Raises:
-        RuntimeError: the child failed (its exit code and the end of its
-            error output are in the message).
+        ImportError, FileNotFoundError, ValueError: the child raised it (bad
+            settings, missing data): the same message, raised here.
+        SearchFailedError: the child failed otherwise (its exit code and the
+            end of its error output are in the message).
     """
+    from aezoo.tuning.search import SearchFailedError
+
     args_path = result_path.with_name(result_path.name + ".args.json")
     args_path.write_text(json.dumps(tune_kwargs))
     result_path.unlink(missing_ok=True)
@@ -50,15 +58,19 @@ def run_one_trial(tune_kwargs, result_path):
         raise
     finally:
         args_path.unlink(missing_ok=True)
-    if process.returncode != 0 or not result_path.exists():
+    result = json.loads(result_path.read_text()) if result_path.exists() else {}
+    result_path.unlink(missing_ok=True)
+    if ERROR in result:
+        kind = next(k for k in _USER_ERRORS if k.__name__ == result[ERROR]["kind"])
+        raise kind(result[ERROR]["message"])
+    if process.returncode != 0 or TRIAL_STATUSES_FILE not in result:
         tail = "\n".join(stderr.strip().splitlines()[-15:])
-        raise RuntimeError(
+        raise SearchFailedError(
             f"The trial process of the search in {tune_kwargs['directory']} failed "
             f"(exit code {process.returncode}). Its last error output:\n{tail}\n"
             "Fix the cause and rerun the same command: the search resumes."
         )
-    statuses = json.loads(result_path.read_text())[TRIAL_STATUSES_FILE]
-    result_path.unlink()
+    statuses = result[TRIAL_STATUSES_FILE]
     if tune_kwargs.get("verbose"):
         sys.stderr.write(_without_tensorflow_noise(stderr))
     return statuses
@@ -88,10 +100,15 @@ def main(argv=None):
 
     args_path, result_path = argv or sys.argv[1:]
     kwargs = json.loads(open(args_path).read())
-    statuses = tune(**kwargs, trial_processes=False, _trial_quota=1)
+    try:
+        result = {TRIAL_STATUSES_FILE: tune(**kwargs, trial_processes=False, _trial_quota=1)}
+    except _USER_ERRORS as error:
+        kind = next(k for k in _USER_ERRORS if isinstance(error, k))
+        result = {ERROR: {"kind": kind.__name__, "message": str(error)}}
     with open(result_path, "w") as handle:
-        json.dump({TRIAL_STATUSES_FILE: statuses}, handle)
+        json.dump(result, handle)
+    return 2 if ERROR in result else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

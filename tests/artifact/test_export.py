@@ -14,8 +14,13 @@ import numpy as np
 import pytest
 
 import aezoo
+from aezoo import cli
 from aezoo.artifact import ArtifactError
 from aezoo.artifact import verify
+from aezoo.artifact.artifact import sha256
+from aezoo.artifact.artifact import write_card_hash
+from aezoo.single_writer import WriterBusyError
+from tests.lock_holder import held_elsewhere
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +56,7 @@ def test_card_records_model_signature_and_every_file(exported, model):
     assert card["signature"]["outputs"] == {"reconstruction": [None, 28, 28, 1]}
     assert card["metrics"] == {"mse": 0.5}
     files = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
-    assert set(card["files"]) == files - {"card.json"}
+    assert set(card["files"]) == files - {"card.json", "card.json.sha256"}
     assert "model.keras" in files and "saved_model/saved_model.pb" in files
     assert card["library_versions"]["keras"] == __import__("keras").__version__
 
@@ -121,13 +126,25 @@ def test_overwrite_replaces_atomically(model, tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["a"]  # no partial or previous folder left
 
 
-@pytest.mark.parametrize("damage", ["flip", "truncate", "delete", "extra", "card"])
+@pytest.mark.parametrize(
+    "damage",
+    ["flip", "truncate", "delete", "extra", "card", "metrics", "parameters", "card_hash",
+     "escape", "absolute", "symlink", "entry"],
+)
 def test_damaged_artifact_is_refused(exported, tmp_path, damage):
     import shutil
 
     out = tmp_path / "copy"
     shutil.copytree(exported[0], out)
     target = out / "model.keras"
+    card = json.loads((out / "card.json").read_text())
+
+    def rewrite_card(message):
+        # A card changed together with its hash: what it lists is checked.
+        (out / "card.json").write_text(json.dumps(card))
+        write_card_hash(out)
+        return message
+
     if damage == "flip":
         data = bytearray(target.read_bytes())
         data[len(data) // 2] ^= 0xFF
@@ -142,13 +159,57 @@ def test_damaged_artifact_is_refused(exported, tmp_path, damage):
     elif damage == "extra":
         (out / "saved_model" / "evil.pb").write_bytes(b"x")
         message = "saved_model/evil.pb is not listed in card.json"
-    else:
+    elif damage == "card":
         (out / "card.json").write_text("{not json")
         message = "card.json is not valid JSON"
+    elif damage in ("metrics", "parameters"):
+        card[damage] = {"mse": 1e-9} if damage == "metrics" else 7
+        (out / "card.json").write_text(json.dumps(card, indent=2) + "\n")
+        message = "card.json does not match its sha256 in card.json.sha256"
+    elif damage == "card_hash":
+        (out / "card.json.sha256").unlink()
+        message = "card.json.sha256 is missing, so nothing vouches for card.json"
+    elif damage in ("escape", "absolute"):
+        outside = tmp_path / "outside.txt"
+        outside.write_text("not the artifact's")
+        listed = "../outside.txt" if damage == "escape" else str(outside)
+        card["files"][listed] = {"sha256": sha256(outside), "bytes": outside.stat().st_size}
+        message = rewrite_card(f"card.json lists '{listed}', which is not a relative path inside the artifact")
+    elif damage == "symlink":
+        outside = tmp_path / "outside.txt"
+        outside.write_text("not the artifact's")
+        (out / "link.txt").symlink_to(outside)
+        card["files"]["link.txt"] = {"sha256": sha256(outside), "bytes": outside.stat().st_size}
+        message = rewrite_card("card.json lists 'link.txt', which leads out of")
+    else:
+        card["files"]["model.keras"] = "a string"
+        message = rewrite_card("card.json lists 'model.keras' with 'a string', not {sha256, bytes}")
     with pytest.raises(ArtifactError, match=message):
         aezoo.load(out)
     with pytest.raises(ArtifactError, match=message):
         aezoo.load(out, format="saved_model")
+
+
+def test_a_second_export_to_the_same_target_is_refused_and_touches_nothing(model, tmp_path, capsys):
+    out = tmp_path / "artifact"
+    aezoo.export(model, out, card={"metrics": {"mse": 1.0}})
+    before = verify(out)
+    with held_elsewhere(tmp_path / ".artifact.lock", out) as holder:
+        live_partial = tmp_path / f".artifact.partial-{holder.pid}"
+        live_partial.mkdir()
+        (live_partial / "model.keras").write_bytes(b"being written")
+        with pytest.raises(WriterBusyError, match=f"{out} is being written by process {holder.pid}"):
+            aezoo.export(model, out, card={"metrics": {"mse": 2.0}}, overwrite=True)
+        assert (live_partial / "model.keras").read_bytes() == b"being written"
+        assert verify(out) == before
+        # The command line: checked first, one line, exit code 2.
+        assert cli.main(["export", str(tmp_path / "run"), "--out", str(out), "--overwrite"]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and f"is being written by process {holder.pid}" in err
+    # The holder was killed: its lock blocks nothing, its partial folder goes.
+    aezoo.export(model, out, card={"metrics": {"mse": 3.0}}, overwrite=True)
+    assert verify(out)["metrics"] == {"mse": 3.0}
+    assert [p.name for p in tmp_path.iterdir()] == ["artifact"]
 
 
 def test_unknown_name_and_missing_folder(tmp_path):
@@ -194,3 +255,15 @@ def test_kill_between_renames_is_recovered(exported, tmp_path):
     shutil.copytree(exported[0], previous)  # as if killed after moving the old one aside
     assert aezoo.load(tmp_path / "artifact") is not None
     assert not previous.exists() and verify(tmp_path / "artifact")
+
+
+def test_predict_output_that_names_no_output_is_an_error(exported, tmp_path, capsys):
+    out, _ = exported
+    np.save(tmp_path / "x.npy", _images())
+    command = ["predict", str(out), "--input", str(tmp_path / "x.npy"), "--out", str(tmp_path / "y.npy")]
+    assert cli.main(command + ["--output", "nosuch"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--output must be one of ['reconstruction']; got 'nosuch'" in err
+    assert not (tmp_path / "y.npy").exists()
+    assert cli.main(command + ["--output", "reconstruction"]) == 0
+    assert np.load(tmp_path / "y.npy").shape == (4, 28, 28, 1)

@@ -30,7 +30,7 @@ def test_predict_matches_the_model_and_splits_batches(model):
 
 
 def test_predict_returns_named_outputs_for_the_predictor():
-    model = aezoo.build("convlstm_bidir_predictor", channels=(4,), output_channels=2)
+    model = aezoo.build("convlstm_bidir_predictor", channels=(4,), past_channels=(4,))
     x = np.random.default_rng(0).random((1, 10, 64, 64, 1), dtype="float32")
     outputs = aezoo.predict(model, x)
     assert sorted(outputs) == ["future", "past"]
@@ -83,3 +83,12 @@ def test_cli_predict_unreadable_input(exported, tmp_path, capsys):
     (tmp_path / "in.npy").write_bytes(b"not an array")
     code = cli.main(["predict", str(exported), "--input", str(tmp_path / "in.npy"), "--out", str(tmp_path / "o.npy")])
     assert code == 2 and "cannot read" in capsys.readouterr().err
+
+
+def test_predict_traces_once_for_any_batch_sizes():
+    from aezoo.artifact import inference
+
+    model = aezoo.build("mlp_autoencoder")
+    for count in (3, 70, 5):  # 70: a full batch of 64, then 6
+        aezoo.predict(model, np.zeros((count, 1), "float32"))
+    assert inference._COMPILED[model].experimental_get_tracing_count() == 1

@@ -71,3 +71,26 @@ def test_layer_and_rho_lookup():
     assert activation_sparsity(model, x, layer_name="h", rho=0.05, unit_factor=1.5).numbers[
         "fraction_units_near_rho"
     ] == 0.0
+
+
+@pytest.mark.parametrize("per_sample", [False, True])
+def test_only_a_per_sample_penalty_is_blamed(per_sample):
+    from aezoo.layers import KLSparsity
+
+    inputs = keras.Input((4,))
+    hidden = keras.layers.Dense(
+        10, activation="sigmoid", kernel_initializer="zeros", name="h",
+        activity_regularizer=KLSparsity(rho=0.05, weight=0.01, per_sample=per_sample),
+    )(inputs)
+    model = keras.Model(inputs, keras.layers.Dense(4)(hidden))
+    model.compile(optimizer="adam", loss="mse")
+    x = np.zeros((32, 4), "float32")  # every unit at sigmoid(0) = 0.5, far above rho
+    model.fit(x, x, batch_size=8, epochs=1, verbose=0)
+    verdict = activation_sparsity(model, x)
+    assert not verdict.ok
+    if per_sample:
+        assert "per_sample=True, the posted mistake" in verdict.message
+    else:
+        assert verdict.message.startswith("Not yet sparse after 4 training steps")
+        assert "per_sample" not in verdict.message
+        assert "train longer, or raise the penalty's weight" in verdict.message

@@ -36,3 +36,15 @@ def test_keras_conv_lstm_and_lstm():
     inputs = keras.Input((7, 3))
     model = keras.Model(inputs, keras.layers.LSTM(5)(inputs))
     assert count_flops(model) == 7 * 2 * (3 + 5) * 20
+
+
+def test_next_frame_stack_counts_given_and_free_steps():
+    from aezoo.layers import NextFrameConvLSTM
+
+    inputs = keras.Input((3, 8, 8, 1))
+    stack = NextFrameConvLSTM((4, 2), patch_size=2, filter_size=3, predict_steps=4)
+    model = keras.Model(inputs, stack(inputs))
+    steps = 3 + 4 - 1
+    levels = 2 * 16 * 9 * (4 + 4) * 16 + 2 * 16 * 9 * (4 + 2) * 8  # 4x4 states
+    head = 2 * 16 * 2 * 4 * 9 + 2 * 64 * 9  # 1x1 conv to 2x2 patches of 9 weights, weighted sum
+    assert count_flops(model) == steps * (levels + head)

@@ -70,7 +70,8 @@ def test_predictor_default_on_a_full_size_batch():
     assert out["future"].shape == (2, 10, 64, 64, 1)
     assert out["past"].shape == (2, 9, 64, 64, 1)
     values = np.concatenate([np.ravel(out["future"]), np.ravel(out["past"])])
-    assert values.min() > 0.0 and values.max() < 1.0  # sigmoid outputs
+    # Dynamic filters of frames in (0, 1): convex combinations of their pixels.
+    assert values.min() > 0.0 and values.max() < 1.0
 
 
 def test_predictor_future_does_not_depend_on_later_inputs_only_on_given_frames():

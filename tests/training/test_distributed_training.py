@@ -104,3 +104,36 @@ def test_bad_strategies_are_refused_before_anything_is_written(tmp_path, monkeyp
     with pytest.raises(ValueError, match="reads the cluster from TF_CONFIG, which is not set"):
         training.train("mlp_autoencoder", out=tmp_path / "b", strategy="multi_worker")
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+
+
+# A small conditional predictor: its context loss is an `add_loss` term,
+# which Keras does not scale by the number of replicas by itself.
+PREDICTOR_OVERRIDES = OVERRIDES + [
+    "data.batch_size=4", "data.options.sequences_per_epoch=20",
+    "model_overrides.image_size=32", "model_overrides.frames_in=3", "model_overrides.frames_out=2",
+    "model_overrides.frames_past=2", "model_overrides.channels=[4]", "model_overrides.past_channels=[4]",
+    "model_overrides.filter_size=3", "diagnostics.checks=[]",
+]
+
+
+@pytest.mark.slow
+def test_mirrored_predictor_with_its_context_loss_agrees(tmp_path):
+    single = training.train(
+        "convlstm_bidir_predictor", out=tmp_path / "single", epochs=1, overrides=PREDICTOR_OVERRIDES,
+        verbose=0,
+    ).model.get_weights()
+    script = textwrap.dedent(f"""
+        import tensorflow as tf
+        cpu = tf.config.list_physical_devices("CPU")[0]
+        tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+        from aezoo import training
+        strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+        training.train("convlstm_bidir_predictor", out={str(tmp_path / "mirrored")!r}, epochs=1,
+                       overrides={PREDICTOR_OVERRIDES!r}, verbose=0, strategy=strategy)
+    """)
+    result = subprocess.run(
+        [sys.executable, "-c", script], env=ENV, capture_output=True, text=True, timeout=TIMEOUT_S
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    difference = _largest_difference(single, tmp_path / "mirrored" / "checkpoints" / "last.keras")
+    assert difference < 1e-5

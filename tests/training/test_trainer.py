@@ -9,7 +9,9 @@ import keras
 import numpy as np
 import pytest
 
+from aezoo import cli
 from aezoo import training
+from tests.lock_holder import held_elsewhere
 
 
 def test_recipes_exist_for_every_model_and_preset():
@@ -141,7 +143,7 @@ def test_a_run_interrupted_twice_resumes_at_the_optimizer_step(tmp_path):
     # Plain BackupAndRestore would restart at epoch 0: 60 steps, epochs 0,0,1,2,3.
     assert int(result.model.optimizer.iterations.numpy()) == 40
     epochs = [int(line.split(",")[0]) for line in (tmp_path / "history.csv").read_text().strip().splitlines()[1:]]
-    assert epochs == [0, 2, 3]  # epoch 1 was never finished in one call
+    assert epochs == [0, 1, 2, 3]  # each epoch once, as in an uninterrupted run
     assert json.loads((tmp_path / "status.json").read_text())["status"] == "finished"
 
     # Raising the epochs extends the run; the folder records the change.
@@ -149,3 +151,144 @@ def test_a_run_interrupted_twice_resumes_at_the_optimizer_step(tmp_path):
     assert int(result.model.optimizer.iterations.numpy()) == 50
     recipe = json.loads((tmp_path / "recipe.json").read_text())
     assert recipe["fit"]["epochs"] == 5 and recipe["earlier_epochs"] == [4]
+
+
+def _train_tiny(out, epochs, callbacks=()):
+    """mlp_autoencoder: 10 steps an epoch, a backup every 5 steps, no diagnostics."""
+    return training.train(
+        "mlp_autoencoder", out=out, epochs=epochs, callbacks=list(callbacks), verbose=0,
+        overrides=[
+            "fit.steps_per_epoch=10", "fit.checkpoint_every_steps=5",
+            "fit.validation_steps=1", "diagnostics.checks=[]",
+        ],
+    )
+
+
+@pytest.mark.parametrize(
+    "stops",
+    [
+        [7],  # mid epoch 0, two steps after its backup
+        [10, 25],  # at epoch 0's last step (before its end), then mid epoch 2
+        [7, 33],  # mid epoch 0, then mid epoch 3 of the resumed call (issue 15)
+        [12, 14, 27],  # three kills, two of them in the same epoch
+    ],
+)
+def test_resume_trains_the_epochs_and_steps_of_an_uninterrupted_run(tmp_path, stops):
+    for step in stops:
+        with pytest.raises(_Interrupt):
+            _train_tiny(tmp_path, 4, [_InterruptAtStep(step)])
+    result = _train_tiny(tmp_path, 4)
+    assert int(result.model.optimizer.iterations.numpy()) == 40
+    epochs = [int(line.split(",")[0]) for line in (tmp_path / "history.csv").read_text().strip().splitlines()[1:]]
+    assert epochs == [0, 1, 2, 3]
+
+
+def test_resume_drops_history_rows_of_epochs_the_backup_does_not_hold(tmp_path):
+    with pytest.raises(_Interrupt):
+        _train_tiny(tmp_path, 2, [_InterruptAtStep(7)])
+    history = tmp_path / "history.csv"
+    # As if killed after the epoch's row was written but before its backup.
+    history.write_text("epoch,loss,val_loss\r\n0,0.5,0.5\r\n1,0.4")
+    _train_tiny(tmp_path, 2)
+    epochs = [int(line.split(",")[0]) for line in history.read_text().strip().splitlines()[1:]]
+    assert epochs == [0, 1]
+
+
+def test_a_second_train_in_the_same_folder_is_refused_until_the_first_is_gone(tmp_path, capsys):
+    run = tmp_path / "run"
+    command = [
+        "train", "mlp_autoencoder", "--out", str(run), "--epochs", "1",
+        "--set", "fit.steps_per_epoch=2", "--set", "fit.validation_steps=1",
+        "--set", "diagnostics.checks=[]",
+    ]
+    with held_elsewhere(run / "train.lock", run) as holder:
+        assert cli.main(command) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1
+        assert f"{run} is being written by process {holder.pid}" in err
+        assert not (run / "recipe.json").exists()  # nothing read or written
+    # The holder was killed: its lock does not block the rerun.
+    assert cli.main(command) == 0
+    assert len((run / "history.csv").read_text().strip().splitlines()) == 2
+
+
+@pytest.mark.parametrize(
+    "assignment,message",
+    [
+        ("fit=3", r"`fit` must be a table \(a \[section\], or \{key = value, ...\}\). Received: 3 \(an integer\)"),
+        ("data.options=5", r"`data.options` must be a table .*Received: 5 \(an integer\)"),
+        ("model_overrides=5", r"`model_overrides` must be a table .*Received: 5 \(an integer\)"),
+        ('diagnostics.checks="gradient_statistics"',
+         r"`diagnostics.checks` must be a list of check names, .*Received: 'gradient_statistics' \(a string\)"),
+        ("diagnostics.checks=[1]", r"`diagnostics.checks` must be a list of check names. Received: 1 \(an integer\) in it"),
+        ("fit.epochs=true", r"`fit.epochs` must be an integer >= 1. Received: True \(a boolean\)"),
+        ("seed=1.5", r"`seed` must be an integer. Received: 1.5 \(a float\)"),
+        ("fit={epochs=3}", r"`fit.steps_per_epoch` is missing: it must be an integer >= 0."),
+        ("model_overrides.learning_rate=inf", r"`model_overrides.learning_rate` must be a finite number. Received: inf"),
+        ("model_overrides.learning_rate=nan", r"`model_overrides.learning_rate` must be a finite number. Received: nan"),
+        ("data.options={weights=[1.0, -inf]}", r"`data.options.weights\[1\]` must be a finite number. Received: -inf"),
+    ],
+)
+def test_set_values_of_the_wrong_kind_are_one_line_errors(tmp_path, capsys, assignment, message):
+    with pytest.raises(ValueError, match=message):
+        training.resolve_recipe("mlp_autoencoder", overrides=[assignment])
+    assert cli.main(["train", "mlp_autoencoder", "--out", str(tmp_path / "run"), "--set", assignment]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("aezoo: error: `")
+    assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize(
+    "text,message",
+    [
+        ('fit = 3', r"`fit` must be a table"),
+        ('data = "x"', r"`data` must be a table .*Received: 'x' \(a string\)"),
+        ('model_overrides = [1, 2]', r"`model_overrides` must be a table .*Received: \[1, 2\] \(a list\)"),
+        ('[diagnostics]\nchecks = "gradient_statistics"', r"`diagnostics.checks` must be a list of check names"),
+        ('[model_overrides]\nlearning_rate = inf', r"`model_overrides.learning_rate` must be a finite number. Received: inf"),
+        ('[data]\nbatch_size = 1e20', r"`data.batch_size` must be an integer >= 1. Received: 1e\+20 \(a float\)"),
+        ('[data]\nbatch = 3', r"Unknown \[data\] keys: batch. Valid: batch_size, options."),
+    ],
+)
+def test_recipe_files_of_the_wrong_shape_are_refused(tmp_path, text, message):
+    path = tmp_path / "bad.toml"
+    path.write_text(f'model = "mlp_autoencoder"\n{text}\n')
+    with pytest.raises(ValueError, match=message):
+        training.load_recipe(path)
+
+
+def test_a_recipe_that_is_not_utf8_is_named(tmp_path):
+    path = tmp_path / "latin1.toml"
+    path.write_bytes('model = "mlp_autoencoder"\ndescription = "caf\u00e9"\n'.encode("latin-1"))
+    with pytest.raises(ValueError, match=f"Recipe {path} is not UTF-8 text"):
+        training.load_recipe(path)
+
+
+@pytest.mark.slow
+def test_a_run_killed_twice_trains_the_epochs_and_steps_of_an_uninterrupted_run(tmp_path):
+    command = [
+        sys.executable, "-m", "aezoo.cli", "train", "mlp_autoencoder", "--out", str(tmp_path),
+        "--epochs", "6", "--set", "fit.steps_per_epoch=200", "--set", "fit.checkpoint_every_steps=50",
+        "--set", "fit.validation_steps=2", "--set", "diagnostics.checks=[]",
+    ]
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    history = tmp_path / "history.csv"
+
+    def rows():
+        return len(history.read_text().strip().splitlines()) - 1 if history.exists() else 0
+
+    # Killed after the first backup (mid epoch 0), then two epochs into the rerun.
+    for killed_when in (lambda: (tmp_path / "backup" / "training_metadata.json").exists(), lambda: rows() >= 2):
+        process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 120
+        while time.time() < deadline and not killed_when():
+            time.sleep(0.02)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+    assert rows() < 6, "the run finished before its second kill"
+    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    epochs = [int(line.split(",")[0]) for line in history.read_text().strip().splitlines()[1:]]
+    assert epochs == [0, 1, 2, 3, 4, 5]
+    model = keras.saving.load_model(tmp_path / "checkpoints" / "last.keras")
+    assert int(model.optimizer.iterations.numpy()) == 6 * 200

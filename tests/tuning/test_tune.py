@@ -190,3 +190,15 @@ def test_distributed_search_with_a_chief_and_two_workers(tmp_path):
     assert {row["tuner_id"] for row in rows} == {"tuner0", "tuner1"}  # both workers ran trials
     assert (tmp_path / "best" / "card.json").exists()
     assert np.isfinite([float(row["val_loss"]) for row in rows]).all()
+
+
+def test_missing_data_in_a_trial_process_is_one_line(tmp_path, monkeypatch, capsys):
+    # The error is raised in the trial process; it reaches the user as `train` gives it.
+    monkeypatch.setenv("AEZOO_MNIST_DIR", str(tmp_path / "no-mnist"))
+    monkeypatch.setenv("TFDS_DATA_DIR", str(tmp_path / "no-tfds"))
+    command = ["tune", "conv_autoencoder", "--max-trials", "1", "--epochs", "1",
+               "--dir", str(tmp_path / "search")]
+    assert cli.main(command) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    assert err.startswith("aezoo: error: The MNIST directory") and "Traceback" not in err

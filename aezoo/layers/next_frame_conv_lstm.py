@@ -1,0 +1,355 @@
+"""`NextFrameConvLSTM`: a conditional next-frame conv-LSTM predictor.
+
+One conv-LSTM stack runs over the frames; after each frame it predicts the
+next one. Over the given (context) frames it is fed the true frame; after the
+last one it is fed its own previous prediction, for `predict_steps` frames.
+This is the conditional design of every model that learns Moving MNIST well
+(Shi et al. 2015's ConvLSTM as OpenSTL trains it, PredRNN), as opposed to an
+unconditioned decoder that must invent every future frame from a state.
+
+Two choices make it learn fast on a small budget:
+- frames are folded into `patch_size x patch_size` patches (space-to-depth,
+  as OpenSTL does), so the recurrent levels run at `size / patch_size`;
+- the `"dynamic_filter"` head (De Brabandere et al. 2016) predicts the next
+  frame as a transformation of the current one: for every pixel a softmax
+  over a `filter_size x filter_size` neighbourhood of the current frame.
+  Moving a digit is then a matter of where to look, not of redrawing it, and
+  the prediction stays in the range of the frame. The `"pixel"` head (a
+  sigmoid of the top state) is kept for comparison.
+"""
+
+import numpy as np
+
+import keras
+from keras import ops
+
+HEADS = ("dynamic_filter", "pixel")
+
+
+@keras.saving.register_keras_serializable(package="aezoo")
+class NextFrameConvLSTM(keras.layers.Layer):
+    """Conditional next-frame conv-LSTM stack, fed its own predictions.
+
+    Every step folds the input frame into patches (`patch_size`), runs it up
+    the conv-LSTM levels (`filters`, one `kernel_size` convolution of
+    `[input, h]` for all four gates of a level) and predicts the next frame
+    from the top level's hidden state (`head`). Step `t` sees frame `t` and
+    the state, never a later frame: over the `T` given frames the inputs are
+    the true frames, then the model's own previous prediction.
+
+    Args:
+        filters: tuple of ints, channels of each conv-LSTM level.
+        patch_size: int, side of the space-to-depth patches. The frames'
+            rows and columns must be divisible by it. Defaults to 4.
+        kernel_size: int, the gate convolutions' kernel. Defaults to 3.
+        head: `"dynamic_filter"` (the next frame is a per-pixel softmax
+            filter applied to the current frame) or `"pixel"` (a sigmoid of
+            the top state). Defaults to `"dynamic_filter"`.
+        filter_size: odd int, side of the dynamic filters (a pixel can move
+            `filter_size // 2` pixels per frame). Defaults to 9.
+        predict_steps: int >= 1, frames predicted after the given ones, each
+            fed back as the next input. Defaults to 1.
+        context_loss_weight: float >= 0. In training, adds this weight
+            times the mean squared error of the one-step predictions of the
+            given frames 1..T-1 (teacher forced) to the model's losses.
+            Defaults to 0.
+        unroll: Python loop over time (`True`) or `keras.ops.scan`.
+            Defaults to `False`.
+        return_state: also return the states after the last given frame,
+            `[h_1, c_1, h_2, c_2, ...]`. Defaults to `False`.
+        **kwargs: base `Layer` arguments.
+
+    Call arguments:
+        frames: `(batch, T, rows, cols, channels)` in [0, 1], `T >= 1`.
+        initial_state: optional list `[h_1, c_1, ...]`, each
+            `(batch, rows / patch_size, cols / patch_size, filters[l])`.
+            Zeros if omitted.
+        training: whether the context loss is added.
+
+    Returns:
+        `(batch, T - 1 + predict_steps, rows, cols, channels)`: the
+        prediction of frames 1 .. T - 1 + predict_steps (the last
+        `predict_steps` are free running); with `return_state`, a list
+        `[predictions, h_1, c_1, ...]`.
+
+    Example:
+
+    >>> layer = NextFrameConvLSTM((8, 8), patch_size=4, predict_steps=3)
+    >>> layer(np.zeros((2, 5, 16, 16, 1), "float32")).shape
+    (2, 7, 16, 16, 1)
+    """
+
+    def __init__(
+        self,
+        filters,
+        patch_size=4,
+        kernel_size=3,
+        head="dynamic_filter",
+        filter_size=9,
+        predict_steps=1,
+        context_loss_weight=0.0,
+        unroll=False,
+        return_state=False,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        if isinstance(filters, int):
+            filters = (filters,)
+        filters = tuple(filters) if isinstance(filters, (list, tuple)) else filters
+        if not isinstance(filters, tuple) or not filters or not all(
+            _is_int(f) and f >= 1 for f in filters
+        ):
+            raise ValueError(
+                "`filters` must be a non-empty tuple of positive ints. "
+                f"Received: filters={filters!r}"
+            )
+        self.filters = filters
+        self.patch_size = _positive_int("patch_size", patch_size)
+        self.kernel_size = _positive_int("kernel_size", kernel_size)
+        if head not in HEADS:
+            raise ValueError(f"`head` must be one of {HEADS}. Received: head={head!r}")
+        self.head = head
+        self.filter_size = _positive_int("filter_size", filter_size)
+        if self.filter_size % 2 != 1:
+            raise ValueError(
+                "`filter_size` must be odd (centred on the pixel). "
+                f"Received: filter_size={filter_size!r}"
+            )
+        self.predict_steps = _positive_int("predict_steps", predict_steps)
+        context_loss_weight = float(context_loss_weight)
+        if not np.isfinite(context_loss_weight) or context_loss_weight < 0:
+            raise ValueError(
+                "`context_loss_weight` must be a finite number >= 0. "
+                f"Received: context_loss_weight={context_loss_weight!r}"
+            )
+        self.context_loss_weight = context_loss_weight
+        self.unroll = bool(unroll)
+        self.return_state = bool(return_state)
+        # XLA cannot compile the gradient of `ops.scan` on TensorFlow.
+        self.supports_jit = self.unroll
+        self.input_spec = keras.layers.InputSpec(ndim=5)
+
+    def build(self, frames_shape, initial_state_shape=None):
+        input_shape = frames_shape
+        rows, cols, channels = input_shape[2], input_shape[3], input_shape[4]
+        if rows is None or cols is None or channels is None:
+            raise ValueError(
+                f"{type(self).__name__} needs static rows, columns and channels. "
+                f"Received: input_shape={input_shape}"
+            )
+        p = self.patch_size
+        if rows % p or cols % p:
+            raise ValueError(
+                f"The frames' rows and columns must be divisible by patch_size={p}. "
+                f"Received: input_shape={input_shape}"
+            )
+        self.frame_shape = (rows, cols, channels)
+        self.state_rows, self.state_cols = rows // p, cols // p
+        k = self.kernel_size
+        self.gate_kernels, self.gate_biases = [], []
+        below = p * p * channels
+        for level, filters in enumerate(self.filters, start=1):
+            self.gate_kernels.append(
+                self.add_weight(
+                    name=f"level{level}_kernel",
+                    shape=(k, k, below + filters, 4 * filters),
+                    initializer="glorot_uniform",
+                )
+            )
+            # Gates i, f, g, o; the forget gate starts open (bias 1).
+            bias = np.zeros(4 * filters, "float32")
+            bias[filters : 2 * filters] = 1.0
+            self.gate_biases.append(
+                self.add_weight(
+                    name=f"level{level}_bias",
+                    shape=(4 * filters,),
+                    initializer=keras.initializers.Constant(bias),
+                )
+            )
+            below = filters
+        top = self.filters[-1]
+        per_pixel = self.filter_size**2 if self.head == "dynamic_filter" else channels
+        self.head_kernel = self.add_weight(
+            name="head_kernel", shape=(1, 1, top, p * p * per_pixel),
+            initializer="glorot_uniform",
+        )
+        self.head_bias = self.add_weight(
+            name="head_bias", shape=(p * p * per_pixel,), initializer="zeros"
+        )
+        if self.head == "dynamic_filter":
+            # One-hot kernel: a convolution with it lists each pixel's
+            # filter_size x filter_size neighbourhood, per channel.
+            n = self.filter_size
+            eye = np.zeros((n, n, 1, n * n), "float32")
+            for i in range(n):
+                for j in range(n):
+                    eye[i, j, 0, i * n + j] = 1.0
+            self._neighbourhood_kernel = eye
+
+    # -- one step ---------------------------------------------------------------
+
+    def _fold(self, frame):
+        """(batch, rows, cols, ch) -> (batch, rows/p, cols/p, p*p*ch)."""
+        p = self.patch_size
+        rows, cols, ch = self.frame_shape
+        x = ops.reshape(frame, (-1, rows // p, p, cols // p, p, ch))
+        x = ops.transpose(x, (0, 1, 3, 2, 4, 5))
+        return ops.reshape(x, (-1, rows // p, cols // p, p * p * ch))
+
+    def _unfold(self, maps, depth):
+        """(batch, rows/p, cols/p, p*p*depth) -> (batch, rows, cols, depth)."""
+        p = self.patch_size
+        rows, cols, _ = self.frame_shape
+        x = ops.reshape(maps, (-1, rows // p, cols // p, p, p, depth))
+        x = ops.transpose(x, (0, 1, 3, 2, 4, 5))
+        return ops.reshape(x, (-1, rows, cols, depth))
+
+    def _step(self, frame, states):
+        x = self._fold(frame)
+        new_states = []
+        for level in range(len(self.filters)):
+            h, c = states[2 * level], states[2 * level + 1]
+            z = ops.conv(
+                ops.concatenate([x, h], axis=-1), self.gate_kernels[level],
+                strides=1, padding="same",
+            ) + self.gate_biases[level]
+            i, f, g, o = ops.split(z, 4, axis=-1)
+            c = ops.sigmoid(f) * c + ops.sigmoid(i) * ops.tanh(g)
+            h = ops.sigmoid(o) * ops.tanh(c)
+            new_states += [h, c]
+            x = h
+        head = ops.conv(x, self.head_kernel, strides=1, padding="same") + self.head_bias
+        return self._predict(frame, head), new_states
+
+    def _predict(self, frame, head):
+        channels = self.frame_shape[-1]
+        if self.head == "pixel":
+            return ops.sigmoid(self._unfold(head, channels))
+        weights = ops.softmax(self._unfold(head, self.filter_size**2), axis=-1)
+        kernel = ops.convert_to_tensor(self._neighbourhood_kernel, dtype=frame.dtype)
+        outputs = []
+        for ch in range(channels):
+            patches = ops.conv(frame[..., ch : ch + 1], kernel, strides=1, padding="same")
+            outputs.append(ops.sum(weights * patches, axis=-1, keepdims=True))
+        return outputs[0] if channels == 1 else ops.concatenate(outputs, axis=-1)
+
+    # -- Keras API --------------------------------------------------------------
+
+    def call(self, frames, initial_state=None, training=None):
+        batch = ops.shape(frames)[0]
+        given = frames.shape[1]
+        if given is None:
+            raise ValueError(
+                f"{self.name} needs a static number of frames. Received: "
+                f"frames.shape={frames.shape}"
+            )
+        states = self._initial_states(frames, batch, initial_state)
+        # Over the given frames (teacher forced): one step per frame.
+        context, predictions = [], []
+        if self.unroll:
+            for t in range(given):
+                prediction, states = self._step(frames[:, t], states)
+                context.append(prediction)
+            context = ops.stack(context, axis=1)
+        else:
+
+            # keras.ops.scan (TF backend) wants per-step outputs shaped like
+            # the carry, so the carry holds the prediction too.
+            def observe(carry, frame):
+                prediction, rest = self._step(frame, list(carry[1:]))
+                carry = (prediction, *rest)
+                return carry, carry
+
+            start = (ops.zeros_like(frames[:, 0]), *states)
+            carry, outputs = ops.scan(observe, start, ops.moveaxis(frames, 1, 0))
+            states = list(carry[1:])
+            context = ops.moveaxis(outputs[0], 0, 1)
+        view_point_states = list(states)
+        # The prediction after the last given frame is the first free one.
+        previous = context[:, -1]
+        if self.predict_steps > 1:
+            if self.unroll:
+                free = []
+                for _ in range(self.predict_steps - 1):
+                    previous, states = self._step(previous, states)
+                    free.append(previous)
+                free = ops.stack(free, axis=1)
+            else:
+
+                def run(carry, _):
+                    prediction, rest = self._step(carry[0], list(carry[1:]))
+                    carry = (prediction, *rest)
+                    return carry, carry
+
+                _, outputs = ops.scan(
+                    run, (previous, *states), None, length=self.predict_steps - 1
+                )
+                free = ops.moveaxis(outputs[0], 0, 1)
+            predictions = ops.concatenate([context, free], axis=1)
+        else:
+            predictions = context
+        if training and self.context_loss_weight > 0 and given > 1:
+            error = ops.mean(ops.square(context[:, :-1] - frames[:, 1:]))
+            # Under tf.distribute Keras weighs add_loss terms like compiled
+            # losses (tests/training/test_distributed_training.py checks it).
+            self.add_loss(self.context_loss_weight * error)
+        if self.return_state:
+            return [predictions, *view_point_states]
+        return predictions
+
+    def _initial_states(self, frames, batch, initial_state):
+        shapes = [
+            (self.state_rows, self.state_cols, f) for f in self.filters for _ in (0, 1)
+        ]
+        if initial_state is None:
+            return [ops.zeros((batch,) + s, dtype=frames.dtype) for s in shapes]
+        if len(initial_state) != len(shapes):
+            raise ValueError(
+                f"`initial_state` of {self.name} must be a list [h_1, c_1, ...] of "
+                f"{len(shapes)} tensors. Received {len(initial_state)} tensors."
+            )
+        for state, shape in zip(initial_state, shapes):
+            if tuple(state.shape[1:]) != shape:
+                raise ValueError(
+                    f"{self.name} expects initial states of shapes "
+                    f"{[(None,) + s for s in shapes]}. Received: {tuple(state.shape)}"
+                )
+        return [ops.cast(s, frames.dtype) for s in initial_state]
+
+    def compute_output_shape(self, frames_shape, initial_state_shape=None):
+        batch, given = frames_shape[0], frames_shape[1]
+        steps = None if given is None else given - 1 + self.predict_steps
+        output = (batch, steps) + tuple(frames_shape[2:])
+        if not self.return_state:
+            return output
+        p = self.patch_size
+        rows, cols = frames_shape[2] // p, frames_shape[3] // p
+        states = [(batch, rows, cols, f) for f in self.filters for _ in (0, 1)]
+        return [output, *states]
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "filters": self.filters,
+                "patch_size": self.patch_size,
+                "kernel_size": self.kernel_size,
+                "head": self.head,
+                "filter_size": self.filter_size,
+                "predict_steps": self.predict_steps,
+                "context_loss_weight": self.context_loss_weight,
+                "unroll": self.unroll,
+                "return_state": self.return_state,
+            }
+        )
+        return config
+
+
+def _is_int(value):
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+def _positive_int(name, value):
+    if not _is_int(value) or value < 1:
+        raise ValueError(f"`{name}` must be a positive int. Received: {name}={value!r}")
+    return int(value)

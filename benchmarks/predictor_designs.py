@@ -1,0 +1,180 @@
+"""Learning curves of predictor designs at equal data (issue 13).
+
+    .venv/bin/python benchmarks/predictor_designs.py \
+        [--variants unconditioned,pixel,dynamic_filter] \
+        [--checkpoints 1000,2000,4000,8000,16000] [--log benchmarks/results/predictor_designs.jsonl]
+
+Every variant trains from the same seed on the same stream of generated
+Moving MNIST training sequences (`aezoo.data.for_model(..., "train",
+seed=0)`, batch 16, Adam with global-norm clipping 1 at the variant's
+learning rate, constant), one `train_on_batch` per batch, and is measured on
+the same fixed validation sequences (held-out training digits; the test
+split is never used) after each checkpoint's number of training sequences:
+future frame MSE (per-frame squared error summed over 64x64 pixels), past
+frame MSE, and the all-zero frame's future MSE for scale. It also records
+parameters, forward GFLOP per sequence (`aezoo.models.flops`) and training
+sequences/s (wall time of the training steps only).
+
+Variants (all `aezoo.build("convlstm_bidir_predictor", ...)`):
+
+- `unconditioned`: the encoder-decoder shipped before issue 13 (preset
+  `unconditioned`: two decoders that never see a frame), Adam 5e-3 as its
+  recipe;
+- `pixel`: the conditional next-frame stack with a sigmoid pixel head;
+- `dynamic_filter`: the conditional stack with the dynamic-filter head
+  (the `default` preset);
+- `dynamic_filter_past_frames`: as `dynamic_filter`, the past head fed the
+  true input frames instead of its own predictions.
+
+Each checkpoint is appended to `--log` as one JSON line as soon as it is
+measured (the run can be stopped at any time); `--table` prints the
+Markdown table and draws `--plot` from the log.
+"""
+
+import argparse
+import json
+import pathlib
+import time
+
+import numpy as np
+
+VARIANTS = {
+    "unconditioned": ("unconditioned", {"learning_rate": 5e-3}),
+    "pixel": ("default", {"head": "pixel"}),
+    "dynamic_filter": ("default", {}),
+    "dynamic_filter_past_frames": ("default", {"past_inputs": "frames"}),
+}
+BATCH = 16
+
+
+def _validation(num_sequences):
+    from aezoo import data
+
+    batches = data.for_model(
+        "convlstm_bidir_predictor", "validation", batch_size=BATCH,
+        validation_fraction=0.1, num_sequences=num_sequences,
+    )
+    return [(np.asarray(x), {k: np.asarray(v) for k, v in y.items()}) for x, y in batches]
+
+
+def _measure(model, validation):
+    future = past = zero = 0.0
+    count = 0
+    for x, y in validation:
+        predicted = model.predict_on_batch(x)
+        future += np.sum((predicted["future"] - y["future"]) ** 2, axis=(2, 3, 4)).mean(axis=1).sum()
+        past += np.sum((predicted["past"] - y["past"]) ** 2, axis=(2, 3, 4)).mean(axis=1).sum()
+        zero += np.sum(y["future"] ** 2, axis=(2, 3, 4)).mean(axis=1).sum()
+        count += len(x)
+    return future / count, past / count, zero / count
+
+
+def run_variant(name, checkpoints, validation, log):
+    import keras
+
+    import aezoo
+    from aezoo import data
+    from aezoo.models.flops import count_flops
+
+    preset, overrides = VARIANTS[name]
+    keras.utils.set_random_seed(0)
+    model = aezoo.build("convlstm_bidir_predictor", preset, **overrides)
+    train = data.for_model(
+        "convlstm_bidir_predictor", "train", batch_size=BATCH, seed=0,
+        validation_fraction=0.1, sequences_per_epoch=max(checkpoints),
+    )
+    batches = iter(train)
+    seen, train_time = 0, 0.0
+    for target in checkpoints:
+        while seen < target:
+            x, y = next(batches)
+            start = time.perf_counter()
+            model.train_on_batch(x, y)
+            if seen > 0:  # the first step traces the function
+                train_time += time.perf_counter() - start
+            seen += len(x)
+        future, past, zero = _measure(model, validation)
+        row = {
+            "variant": name,
+            "sequences": seen,
+            "val_future_frame_mse": round(float(future), 2),
+            "val_future_to_zero": round(float(future / zero), 3),
+            "val_past_frame_mse": round(float(past), 2),
+            "parameters": model.count_params(),
+            "gflop_per_sequence": round(count_flops(model) / 1e9, 2),
+            "train_sequences_per_s": round((seen - BATCH) / train_time, 2),
+        }
+        print(json.dumps(row), flush=True)
+        with open(log, "a") as f:
+            f.write(json.dumps(row) + "\n")
+
+
+def table(log, plot=None):
+    rows = [json.loads(line) for line in open(log)]
+    variants = list(dict.fromkeys(r["variant"] for r in rows))
+    counts = sorted({r["sequences"] for r in rows})
+    lines = [
+        "| variant | params | GFLOP/seq | train seq/s | "
+        + " | ".join(f"{c:,}" for c in counts) + " |",
+        "|---|---:|---:|---:|" + "---:|" * len(counts),
+    ]
+    for variant in variants:
+        mine = {r["sequences"]: r for r in rows if r["variant"] == variant}
+        last = mine[max(mine)]
+        cells = [
+            f"{mine[c]['val_future_frame_mse']:.1f} ({mine[c]['val_future_to_zero']:.2f})"
+            f" / {mine[c]['val_past_frame_mse']:.1f}" if c in mine else ""
+            for c in counts
+        ]
+        lines.append(
+            f"| {variant} | {last['parameters']:,} | {last['gflop_per_sequence']} | "
+            f"{last['train_sequences_per_s']} | " + " | ".join(cells) + " |"
+        )
+    print("\n".join(lines))
+    if plot:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        fig, ax = plt.subplots(figsize=(6, 4))
+        for variant in variants:
+            mine = sorted((r for r in rows if r["variant"] == variant), key=lambda r: r["sequences"])
+            ax.plot([r["sequences"] for r in mine], [r["val_future_to_zero"] for r in mine],
+                    marker="o", label=variant)
+        ax.axhline(0.45, color="grey", linestyle="--", label="issue 13 floor (0.45)")
+        ax.set_xscale("log")
+        ax.set_xlabel("training sequences")
+        ax.set_ylabel("validation future MSE / all-zero frame's")
+        ax.legend()
+        fig.tight_layout()
+        fig.savefig(plot, dpi=100)
+        print(f"wrote {plot}")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--variants", default="unconditioned,pixel,dynamic_filter")
+    parser.add_argument("--checkpoints", default="1000,2000,4000,8000,16000")
+    parser.add_argument("--validation-sequences", type=int, default=128)
+    parser.add_argument("--log", default="benchmarks/results/predictor_designs.jsonl")
+    parser.add_argument("--table", action="store_true", help="only print the table of --log")
+    parser.add_argument("--plot", default=None, help="with --table: draw the curves here")
+    args = parser.parse_args()
+    if args.table:
+        table(args.log, args.plot)
+        return
+    names = args.variants.split(",")
+    unknown = sorted(set(names) - set(VARIANTS))
+    if unknown:
+        parser.error(f"unknown variant(s) {', '.join(unknown)}; choose from {', '.join(VARIANTS)}")
+    checkpoints = sorted(int(c) for c in args.checkpoints.split(","))
+    pathlib.Path(args.log).parent.mkdir(parents=True, exist_ok=True)
+    validation = _validation(args.validation_sequences)
+    for name in names:
+        run_variant(name, checkpoints, validation, args.log)
+    table(args.log)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,179 @@
+"""NextFrameConvLSTM (the conditional predictor's stack) and ViewPointFrames."""
+
+import keras
+import numpy as np
+import pytest
+from keras.src import testing
+
+from aezoo.layers import NextFrameConvLSTM
+from aezoo.layers import ViewPointFrames
+
+SHAPE = (2, 4, 8, 8, 1)
+
+
+def _frames(shape=SHAPE, seed=0):
+    return np.random.default_rng(seed).random(shape).astype("float32")
+
+
+def _layer(**kwargs):
+    keras.utils.set_random_seed(0)
+    args = dict(filters=(3, 4), patch_size=2, filter_size=3, predict_steps=3)
+    args.update(kwargs)
+    layer = NextFrameConvLSTM(**args)
+    layer.build(SHAPE)
+    return layer
+
+
+class NextFrameConvLSTMTest(testing.TestCase):
+    def test_layer_harness(self):
+        self.run_layer_test(
+            NextFrameConvLSTM,
+            init_kwargs={"filters": (3,), "patch_size": 2, "filter_size": 3, "predict_steps": 2},
+            input_shape=(2, 3, 8, 8, 1),
+            expected_output_shape=(2, 4, 8, 8, 1),
+            expected_num_trainable_weights=4,
+            expected_num_non_trainable_weights=0,
+            supports_masking=False,
+        )
+
+    def test_layer_harness_pixel_head_with_states(self):
+        self.run_layer_test(
+            NextFrameConvLSTM,
+            init_kwargs={"filters": (2, 3), "patch_size": 4, "head": "pixel", "return_state": True},
+            input_shape=(2, 3, 8, 8, 2),
+            expected_output_shape=[(2, 3, 8, 8, 2)] + [(2, 2, 2, 2)] * 2 + [(2, 2, 2, 3)] * 2,
+            run_training_check=False,
+            supports_masking=False,
+        )
+
+
+@pytest.mark.parametrize("head", ["dynamic_filter", "pixel"])
+def test_a_prediction_never_sees_the_frame_it_predicts_or_later(head):
+    # keras-io #1003: the prediction of frame k may use frames 0..k-1 only.
+    layer = _layer(head=head)
+    x = _frames()
+    base = np.asarray(layer(x))
+    for k in range(1, SHAPE[1]):
+        changed = x.copy()
+        changed[:, k:] = 1.0 - changed[:, k:]
+        out = np.asarray(layer(changed))
+        # predictions[:, j] is frame j + 1: frames 1..k are unchanged ...
+        np.testing.assert_array_equal(out[:, :k], base[:, :k])
+        # ... and the next one uses frame k.
+        assert np.abs(out[:, k] - base[:, k]).max() > 1e-6
+
+
+def test_free_running_steps_are_fed_their_own_prediction():
+    layer = _layer(predict_steps=3)
+    x = _frames()
+    free = np.asarray(layer(x))
+    # Feeding the first free prediction as a given frame must continue the same way.
+    extended = np.concatenate([x, free[:, SHAPE[1] - 1 : SHAPE[1]]], axis=1)
+    follower = NextFrameConvLSTM((3, 4), patch_size=2, filter_size=3, predict_steps=2)
+    follower.build(extended.shape)
+    follower.set_weights(layer.get_weights())
+    np.testing.assert_allclose(np.asarray(follower(extended))[:, SHAPE[1]:], free[:, SHAPE[1]:], atol=1e-5)
+
+
+def test_scan_and_unroll_agree():
+    x = _frames()
+    scan, unrolled = _layer(), _layer(unroll=True)
+    unrolled.set_weights(scan.get_weights())
+    a, b = np.asarray(scan(x)), np.asarray(unrolled(x))
+    np.testing.assert_allclose(a, b, atol=1e-5)
+
+
+def test_dynamic_filter_moves_the_frame():
+    # A filter that puts all its weight on one neighbour shifts the frame by
+    # that offset, whatever the state: the head transforms the current frame.
+    layer = _layer(predict_steps=1, filter_size=3)
+    weights = layer.get_weights()
+    head_kernel, head_bias = weights[-2], weights[-1]
+    bias = np.zeros_like(head_bias).reshape(-1, 9)
+    bias[:, 2 * 3 + 1] = 50.0  # offset (+1 row, 0 columns): look one row down
+    weights[-2] = np.zeros_like(head_kernel)
+    weights[-1] = bias.reshape(-1)
+    layer.set_weights(weights)
+    x = _frames()
+    predicted = np.asarray(layer(x))
+    shifted = np.zeros_like(x[:, :-1])
+    shifted[:, :, :-1] = x[:, :-1, 1:]
+    np.testing.assert_allclose(predicted[:, : SHAPE[1] - 1], shifted, atol=1e-5)
+
+
+def test_dynamic_filter_stays_in_the_frames_range():
+    layer = _layer()
+    # A convex combination of the frame's pixels (zeros beyond its edges).
+    x = 0.2 + 0.5 * _frames()
+    out = np.asarray(layer(x))
+    assert out.min() >= 0.0 and out.max() <= x.max() + 1e-6
+    interior = out[:, : SHAPE[1] - 1, 1:-1, 1:-1]  # one-step predictions, 1 pixel from the edge
+    assert interior.min() >= 0.2 - 1e-6
+
+
+def test_context_loss_is_the_one_step_error_in_training_only():
+    layer = _layer(context_loss_weight=2.0)
+    x = _frames()
+    predictions = np.asarray(layer(x, training=True))
+    assert len(layer.losses) == 1
+    expected = 2.0 * np.mean((predictions[:, : SHAPE[1] - 1] - x[:, 1:]) ** 2)
+    np.testing.assert_allclose(float(layer.losses[0]), expected, rtol=1e-5)
+    layer(x, training=False)
+    assert not layer.losses
+
+
+def test_initial_state_is_used():
+    layer = _layer(return_state=True)
+    x = _frames()
+    _, *states = layer(x)
+    again = np.asarray(layer(x, initial_state=states)[0])
+    assert np.abs(again - np.asarray(layer(x)[0])).max() > 1e-6
+
+
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        (dict(filters=()), r"Received: filters=\(\)"),
+        (dict(filters=(3, 0)), r"Received: filters=\(3, 0\)"),
+        (dict(filter_size=4), "must be odd"),
+        (dict(head="conv"), r"Received: head='conv'"),
+        (dict(predict_steps=0), "Received: predict_steps=0"),
+        (dict(context_loss_weight=float("nan")), "finite"),
+    ],
+)
+def test_bad_arguments(kwargs, match):
+    args = dict(filters=(3,))
+    args.update(kwargs)
+    with pytest.raises(ValueError, match=match):
+        NextFrameConvLSTM(**args)
+
+
+def test_bad_shapes():
+    with pytest.raises(ValueError, match="divisible by patch_size=3"):
+        NextFrameConvLSTM((3,), patch_size=3)(_frames())
+    layer = _layer()
+    with pytest.raises(ValueError, match="list \\[h_1, c_1, ...\\] of 4 tensors"):
+        layer(_frames(), initial_state=[np.zeros((2, 4, 4, 3), "float32")])
+
+
+class ViewPointFramesTest(testing.TestCase):
+    def test_layer_harness(self):
+        self.run_layer_test(
+            ViewPointFrames,
+            init_kwargs={"count": 2},
+            input_shape=(2, 4, 3, 3, 1),
+            expected_output_shape=(2, 2, 3, 3, 1),
+            expected_num_trainable_weights=0,
+            supports_masking=False,
+            run_training_check=False,
+        )
+
+    def test_newest_first(self):
+        x = np.arange(5, dtype="float32").reshape(1, 5, 1, 1, 1)
+        np.testing.assert_array_equal(np.ravel(ViewPointFrames(3)(x)), [4, 3, 2])
+
+    def test_errors(self):
+        with pytest.raises(ValueError, match="Received: count=0"):
+            ViewPointFrames(0)
+        with pytest.raises(ValueError, match="last 6 frames, but the clip has 5"):
+            ViewPointFrames(6)(np.zeros((1, 5, 1, 1, 1), "float32"))
