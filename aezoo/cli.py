@@ -1,6 +1,7 @@
 """The `aezoo` command line: argument parsing only; the work is the Python API."""
 
 import argparse
+import errno
 import json
 import os
 import sys
@@ -126,6 +127,9 @@ def _cmd_predict(args):
     import aezoo
     from aezoo.artifact.inference import InputError
 
+    for option, path in (("--out", args.out), ("--picture", args.picture)):
+        if path and os.path.isdir(path):
+            raise ValueError(f"{option} {path} is a folder; name a file in it, e.g. {os.path.join(path, 'y.npy')}")
     try:
         inputs = np.load(args.input, allow_pickle=False)
     except (OSError, ValueError) as error:
@@ -145,7 +149,7 @@ def _cmd_predict(args):
         if args.output is not None and args.output not in model.output_names:
             raise ValueError(f"--output must be one of {list(model.output_names)}; got {args.output!r}")
         chosen = outputs
-    np.save(args.out, chosen)
+    _save_array(args.out, chosen)
     print(f"aezoo: wrote {args.out} {chosen.shape} {chosen.dtype}")
     if args.picture:
         from aezoo.training.pictures import prediction_picture
@@ -155,20 +159,27 @@ def _cmd_predict(args):
 
 
 def _cmd_sample(args):
-    import numpy as np
-
     from aezoo import data
 
     inputs = data.sample(args.name, args.split, args.n, args.preset, seed=args.seed)
-    np.save(args.out, inputs)
+    _save_array(args.out, inputs)
     print(f"aezoo: wrote {args.out} {inputs.shape} {inputs.dtype}: the first {args.n} "
           f"{args.split} inputs of {args.name}; run `aezoo predict {args.name} "
-          f"--input {args.out} --out y.npy`")
+          f"--input {args.out} --out runs/y.npy`")
+
+
+def _save_array(path, array):
+    """`np.save`, creating the folder first (`--out runs/x.npy` on a fresh clone)."""
+    import numpy as np
+
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    np.save(path, array)
 
 
 def _cmd_tune(args):
     from aezoo.tuning import SearchFailedError
     from aezoo.tuning import tune
+    from aezoo.tuning.search import format_duration
 
     try:
         result = tune(
@@ -191,7 +202,8 @@ def _cmd_tune(args):
     print(result.markdown)
     if result.resumed_trials:
         print(f"aezoo: resumed the search in {result.directory}, which held "
-              f"{result.resumed_trials} trial(s)")
+              f"{result.resumed_trials} trial(s); its time over all calls: "
+              f"{format_duration(result.elapsed_seconds)}")
     print(f"aezoo: best trial {result.best_trial} (val_loss {result.best_score:.6g}), "
           f"exported in {result.directory / 'best'}; table in "
           f"{result.directory / 'trials.csv'} and trials.md")
@@ -363,6 +375,41 @@ def main(argv=None):
         # Bad names, values, recipes and missing data: a message, no traceback.
         print(f"aezoo: error: {error}", file=sys.stderr)
         return 2
+    except TypeError as error:
+        from aezoo.artifact.loading import unknown_class_message
+
+        message = unknown_class_message(error)
+        if message is None:
+            raise
+        print(f"aezoo: error: {message}", file=sys.stderr)
+        return 2
+    except _allocation_errors() as error:
+        # Checkpoints and artifacts are renamed into place only once whole.
+        print(f"aezoo: error: out of memory or disk space ({_first_line(error)}); "
+              f"choose smaller sizes (model_overrides, data.batch_size) or free some, "
+              f"then rerun: what was saved before is kept.", file=sys.stderr)
+        return 2
+    except OSError as error:
+        if error.errno != errno.ENOSPC:
+            raise
+        print(f"aezoo: error: disk full ({_first_line(error)}); free some space and "
+              f"rerun the same command: what was saved before is kept.", file=sys.stderr)
+        return 2
+
+
+def _allocation_errors():
+    """MemoryError, and TensorFlow's ResourceExhaustedError (out of memory,
+    or ENOSPC in its file system) once TensorFlow is imported."""
+    tensorflow = sys.modules.get("tensorflow")
+    errors = getattr(tensorflow, "errors", None)
+    exhausted = getattr(errors, "ResourceExhaustedError", None)
+    return (MemoryError,) if exhausted is None else (MemoryError, exhausted)
+
+
+def _first_line(error, limit=200):
+    line = (str(error).strip().splitlines() or [""])[0]
+    line = line if len(line) <= limit else line[:limit] + "..."
+    return f"{type(error).__name__}: {line}" if line else type(error).__name__
 
 
 if __name__ == "__main__":

@@ -161,6 +161,11 @@ def list_models(pattern=None):
     names = sorted(_MODELS)
     if pattern is None:
         return names
+    if not isinstance(pattern, str):
+        raise ValueError(
+            f"`pattern` must be a wildcard string such as 'conv*', or None. "
+            f"Received: pattern={pattern!r}"
+        )
     return [n for n in names if fnmatch.fnmatchcase(n, pattern)]
 
 

@@ -26,6 +26,7 @@ import keras
 
 import aezoo
 from aezoo.training.evaluate import evaluate
+from aezoo.training.evaluate import PREDICTOR_FUTURE_TO_ZERO
 from aezoo.training.evaluate import quality_bar
 
 CHECK_BATCHES = {
@@ -74,7 +75,7 @@ def small_model(name):
 def predictor(run_dir):
     run_dir = pathlib.Path(run_dir)
     card = aezoo.artifact.read_card("convlstm_bidir_predictor")
-    bar = 0.5 * card["metrics"]["baseline_zero_frame_mse_future"]
+    bar = PREDICTOR_FUTURE_TO_ZERO * card["metrics"]["baseline_zero_frame_mse_future"]
     with open(run_dir / "history.csv", newline="") as handle:
         rows = list(csv.DictReader(handle))
     epoch_s = _median_epoch_seconds(run_dir)

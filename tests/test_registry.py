@@ -61,7 +61,12 @@ def test_unknown_override_lists_valid_keys():
 @pytest.mark.parametrize(
     "name,overrides,message",
     [
-        ("conv_autoencoder", {"code_size": 0}, r"`code_size` must be an integer >= 1. Received: code_size=0"),
+        ("conv_autoencoder", {"code_size": 0}, r"`code_size` must be an integer >= 1 and <= 65536. Received: code_size=0"),
+        ("conv_autoencoder", {"code_size": 2**40}, r"`code_size` must be an integer >= 1 and <= 65536. Received: code_size=1099511627776"),
+        ("conv_autoencoder", {"filters": (16, 2**40)}, r"`filters` must be 2 integers >= 1 and <= 65536"),
+        ("mlp_autoencoder", {"hidden_layers": 10**12}, r"`hidden_layers` must be an integer >= 1 and <= 1024"),
+        ("lstm_sequence_classifier", {"units": 2**40}, r"`units` must be an integer >= 1 and <= 65536"),
+        ("sparse_autoencoder", {"hidden_units": 2**40}, r"`hidden_units` must be an integer >= 1 and <= 65536"),
         ("conv_autoencoder", {"kernel_sizes": (5,)}, r"Received: kernel_sizes=\(5,\)"),
         ("conv_autoencoder", {"image_size": 30}, r"divisible by 4. Received: image_size=30"),
         ("conv_autoencoder", {"activation": "relu7"}, r"Received: activation='relu7'"),

@@ -104,8 +104,15 @@ def hold_target(out_dir):
     )
 
 
-def _export_to(model, out_dir, name, preset, card, pictures, overwrite):
-    """`export`'s work, holding the lock of `out_dir`."""
+def check_target(out_dir, overwrite):
+    """Refuses an existing artifact folder unless `overwrite` (after
+    recovering an interrupted export there): called before anything is
+    measured or written.
+
+    Raises:
+        ArtifactError: `out_dir` exists and `overwrite` is false.
+    """
+    out_dir = pathlib.Path(out_dir)
     recover_interrupted(out_dir)
     if out_dir.exists() and not overwrite:
         raise ArtifactError(
@@ -113,6 +120,11 @@ def _export_to(model, out_dir, name, preset, card, pictures, overwrite):
             f"overwrite=True (`--overwrite`) to replace it, or choose another "
             f"output folder."
         )
+
+
+def _export_to(model, out_dir, name, preset, card, pictures, overwrite):
+    """`export`'s work, holding the lock of `out_dir`."""
+    check_target(out_dir, overwrite)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     # Partial folders of exports killed before us (no export of out_dir runs).
     for stale in out_dir.parent.glob(f".{out_dir.name}.partial-*"):

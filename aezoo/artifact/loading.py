@@ -6,6 +6,8 @@ import json
 import os
 import pathlib
 import posixpath
+import re
+import subprocess
 
 from aezoo import registry
 from aezoo.artifact.artifact import CARD
@@ -45,12 +47,49 @@ def artifact_dir(name_or_path):
     path = artifacts_root() / name
     recover_interrupted(path)
     if not path.is_dir():
-        raise ArtifactError(
-            f"No trained artifact for {name!r} in {artifacts_root()}. Train and "
-            f"export one: `aezoo train {name} && aezoo export runs/{name}-default "
-            f"--out {path}` (or set {ARTIFACTS_ENV_VAR})."
-        )
+        raise ArtifactError(_no_artifact_message(name, path))
     return path
+
+
+def _no_artifact_message(name, path):
+    if not os.environ.get(ARTIFACTS_ENV_VAR) and not path.parent.is_dir():
+        # An installed wheel: the trained models (~20 MB) are not in it.
+        return (
+            f"No trained artifact for {name!r}: this installation of aezoo has no "
+            f"artifacts folder (a wheel does not ship the trained models). Set "
+            f"{ARTIFACTS_ENV_VAR} to the `artifacts/` folder of an aezoo checkout, or "
+            f"train and export one (`aezoo train {name} && aezoo export "
+            f"runs/{name}-default --out runs/{name}-artifact`) and load that folder."
+        )
+    where = f"{path.parent} (${ARTIFACTS_ENV_VAR})" if os.environ.get(ARTIFACTS_ENV_VAR) else path.parent
+    return (
+        f"No trained artifact for {name!r} in {where}. Train and "
+        f"export one: `aezoo train {name} && aezoo export runs/{name}-default "
+        f"--out {path}` (or set {ARTIFACTS_ENV_VAR})."
+    )
+
+
+def _restore_hint(path):
+    """How to get a damaged artifact file or folder back: `git checkout`
+    only where a git repository tracks it, else a new export."""
+    if _tracked_by_git(path):
+        return f"restore it (`git checkout -- {path}`) or re-export it with `aezoo export`"
+    return "re-export it with `aezoo export`"
+
+
+def _tracked_by_git(path):
+    path = pathlib.Path(path).resolve()
+    folder = path if path.is_dir() else path.parent
+    if not any((parent / ".git").exists() for parent in (folder, *folder.parents)):
+        return False
+    try:
+        listed = subprocess.run(
+            ["git", "-C", str(folder), "ls-files", "--", str(path)],
+            capture_output=True, text=True, timeout=30,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return listed.returncode == 0 and bool(listed.stdout.strip())
 
 
 def read_card(name_or_path):
@@ -66,8 +105,7 @@ def read_card(name_or_path):
         card = json.loads(card_path.read_text())
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise ArtifactError(
-            f"{card_path} is not valid JSON ({error}). Restore it (e.g. "
-            f"`git checkout -- {card_path}`) or re-export the artifact."
+            f"{card_path} is not valid JSON ({error}): {_restore_hint(card_path)}."
         ) from None
     if not isinstance(card, dict) or not isinstance(card.get("files"), dict):
         raise ArtifactError(f"{card_path} has no 'files' table; re-export the artifact.")
@@ -89,7 +127,7 @@ def verify(name_or_path):
     card = read_card(folder)
     fix = (
         f"The artifact in {folder} is damaged or was changed after export: "
-        f"restore it (`git checkout -- {folder}`) or re-export it with `aezoo export`."
+        f"{_restore_hint(folder)}."
     )
     card_hash = folder / CARD_HASH
     if not card_hash.is_file():
@@ -229,8 +267,42 @@ def load(name_or_path, *, format="keras", verify_files=True):
     card = verify(folder) if verify_files else read_card(folder)
     if format == "saved_model":
         return SavedModelFunction(folder, card)
+    return load_keras_file(folder / KERAS_FILE)
+
+
+def load_keras_file(path):
+    """`keras.saving.load_model(path, safe_mode=True)` after `import aezoo`
+    (which registers aezoo's layers).
+
+    Raises:
+        ArtifactError: the file names a class that no imported package
+            registered (one line naming it, instead of Keras' traceback).
+    """
     import keras
 
     import aezoo  # noqa: F401  (registers the layers the file refers to)
 
-    return keras.saving.load_model(folder / KERAS_FILE, safe_mode=True)
+    try:
+        return keras.saving.load_model(path, safe_mode=True)
+    except TypeError as error:
+        message = unknown_class_message(error, path)
+        if message is None:
+            raise
+        raise ArtifactError(message) from None
+
+
+def unknown_class_message(error, path=None):
+    """A one-line message for Keras' "Could not locate class" error (which
+    it raises, or wraps, with the whole model config), else `None`."""
+    found = re.search(r"Could not locate (\w+) '([^']+)'", str(error))
+    if found is None:
+        return None
+    kind, name = found.groups()
+    registered = re.search(r"'registered_name': '([^']+)'", str(error)[found.end():])
+    registered = f" (registered as {registered.group(1)!r})" if registered else ""
+    source = f"{path} names" if path else "The model file names"
+    return (
+        f"{source} the Keras {kind} {name!r}{registered}, which no imported package "
+        f"provides: `import aezoo` registers aezoo's own; a plugin's must be installed "
+        f"and imported (or listed in the `aezoo.models` entry points) before loading."
+    )

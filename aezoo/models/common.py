@@ -9,12 +9,28 @@ OPTIMIZERS = {
 }
 
 
-def check_int(name, value, minimum=1):
-    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+# Bounds of size-like arguments: far above any model in the zoo, far below
+# what makes TensorFlow fail to allocate (a code of 2**40 units).
+MAX_UNITS = 1 << 16  # units, filters, code and input sizes, classes, steps
+MAX_LAYERS = 1 << 10  # layer counts
+
+
+def check_int(name, value, minimum=1, maximum=None):
+    if (
+        not isinstance(value, int)
+        or isinstance(value, bool)
+        or value < minimum
+        or (maximum is not None and value > maximum)
+    ):
         raise ValueError(
-            f"`{name}` must be an integer >= {minimum}. Received: {name}={value!r}"
+            f"`{name}` must be an integer >= {minimum}{_at_most(maximum)}. "
+            f"Received: {name}={value!r}"
         )
     return value
+
+
+def _at_most(maximum):
+    return "" if maximum is None else f" and <= {maximum}"
 
 
 def check_float(name, value, minimum=0.0, allow_none=False, strict=False):
@@ -47,17 +63,22 @@ def check_choice(name, value, choices):
     return value
 
 
-def check_int_tuple(name, value, minimum=1, length=None):
+def check_int_tuple(name, value, minimum=1, length=None, maximum=None):
     values = tuple(value) if isinstance(value, (list, tuple)) else None
     ok = values is not None and len(values) >= 1
     ok = ok and all(
-        isinstance(v, int) and not isinstance(v, bool) and v >= minimum for v in values
+        isinstance(v, int)
+        and not isinstance(v, bool)
+        and v >= minimum
+        and (maximum is None or v <= maximum)
+        for v in values
     )
     ok = ok and (length is None or len(values) == length)
     if not ok:
         size = f"{length} " if length is not None else "a non-empty list of "
         raise ValueError(
-            f"`{name}` must be {size}integers >= {minimum}. Received: {name}={value!r}"
+            f"`{name}` must be {size}integers >= {minimum}{_at_most(maximum)}. "
+            f"Received: {name}={value!r}"
         )
     return values
 

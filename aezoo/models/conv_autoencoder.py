@@ -76,12 +76,14 @@ def _create_conv_autoencoder(
     global_clipnorm,
     clipvalue,
 ):
-    common.check_int("image_size", image_size)
-    filters = common.check_int_tuple("filters", filters, length=2)
-    kernel_sizes = common.check_int_tuple("kernel_sizes", kernel_sizes, length=2)
+    common.check_int("image_size", image_size, maximum=common.MAX_UNITS)
+    filters = common.check_int_tuple("filters", filters, length=2, maximum=common.MAX_UNITS)
+    kernel_sizes = common.check_int_tuple(
+        "kernel_sizes", kernel_sizes, length=2, maximum=common.MAX_UNITS
+    )
     common.check_choice("padding", padding, ("same", "valid"))
-    common.check_int("hidden_units", hidden_units)
-    common.check_int("code_size", code_size)
+    common.check_int("hidden_units", hidden_units, maximum=common.MAX_UNITS)
+    common.check_int("code_size", code_size, maximum=common.MAX_UNITS)
     activation = common.activation("activation", activation)
     code_activation = common.activation("code_activation", code_activation)
     conv_init = common.check_initializer("conv_initializer", conv_initializer)

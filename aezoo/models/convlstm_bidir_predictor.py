@@ -189,25 +189,25 @@ def _create_conditional_predictor(
     its own direction of time, than the one it predicts.
     """
     _check_frames(frames_in, frames_out, frames_past)
-    common.check_int("image_size", image_size)
-    common.check_int("image_channels", image_channels)
-    channels = common.check_int_tuple("channels", channels)
-    past_channels = common.check_int_tuple("past_channels", past_channels)
+    common.check_int("image_size", image_size, maximum=common.MAX_UNITS)
+    common.check_int("image_channels", image_channels, maximum=common.MAX_UNITS)
+    channels = common.check_int_tuple("channels", channels, maximum=common.MAX_UNITS)
+    past_channels = common.check_int_tuple("past_channels", past_channels, maximum=common.MAX_UNITS)
     if len(past_channels) > len(channels) or past_channels != channels[len(channels) - len(past_channels):]:
         raise ValueError(
             "The past head starts from the future stack's top levels, so "
             "`past_channels` must be the last entries of `channels` "
             f"{channels}. Received: past_channels={past_channels}"
         )
-    common.check_int("patch_size", patch_size)
+    common.check_int("patch_size", patch_size, maximum=common.MAX_UNITS)
     if image_size % patch_size:
         raise ValueError(
             f"`image_size` must be divisible by `patch_size`. Received: "
             f"image_size={image_size}, patch_size={patch_size}"
         )
-    common.check_int("kernel_size", kernel_size)
+    common.check_int("kernel_size", kernel_size, maximum=common.MAX_UNITS)
     common.check_choice("head", head, HEADS)
-    common.check_int("filter_size", filter_size)
+    common.check_int("filter_size", filter_size, maximum=common.MAX_UNITS)
     common.check_choice("past_inputs", past_inputs, ("predictions", "frames"))
     common.check_float("context_loss_weight", context_loss_weight)
     common.check_bool("unroll", unroll)
@@ -243,9 +243,9 @@ def _create_conditional_predictor(
 
 
 def _check_frames(frames_in, frames_out, frames_past):
-    common.check_int("frames_in", frames_in, minimum=2)
-    common.check_int("frames_out", frames_out)
-    common.check_int("frames_past", frames_past)
+    common.check_int("frames_in", frames_in, minimum=2, maximum=common.MAX_UNITS)
+    common.check_int("frames_out", frames_out, maximum=common.MAX_UNITS)
+    common.check_int("frames_past", frames_past, maximum=common.MAX_UNITS)
     if frames_past > frames_in - 1:
         raise ValueError(
             "`frames_past` counts the frames before the last input frame, so it "
@@ -291,12 +291,12 @@ def _create_convlstm_bidir_predictor(
     clipvalue,
 ):
     _check_frames(frames_in, frames_out, frames_past)
-    common.check_int("image_size", image_size)
-    common.check_int("image_channels", image_channels)
-    channels = common.check_int_tuple("channels", channels)
-    common.check_int("output_channels", output_channels)
-    common.check_int("kernel_size", kernel_size)
-    common.check_int("recurrent_kernel_size", recurrent_kernel_size)
+    common.check_int("image_size", image_size, maximum=common.MAX_UNITS)
+    common.check_int("image_channels", image_channels, maximum=common.MAX_UNITS)
+    channels = common.check_int_tuple("channels", channels, maximum=common.MAX_UNITS)
+    common.check_int("output_channels", output_channels, maximum=common.MAX_UNITS)
+    common.check_int("kernel_size", kernel_size, maximum=common.MAX_UNITS)
+    common.check_int("recurrent_kernel_size", recurrent_kernel_size, maximum=common.MAX_UNITS)
     common.check_choice("padding", padding, ("same", "valid"))
     common.check_choice("loss", loss, LOSSES)
     common.check_bool("unroll", unroll)

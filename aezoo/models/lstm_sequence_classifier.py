@@ -68,14 +68,14 @@ def _create_lstm_sequence_classifier(
     clipvalue,
 ):
     if sequence_length is not None:
-        common.check_int("sequence_length", sequence_length)
-    common.check_int("num_classes", num_classes, minimum=2)
-    common.check_int("units", units)
-    common.check_int("num_layers", num_layers)
+        common.check_int("sequence_length", sequence_length, maximum=common.MAX_UNITS)
+    common.check_int("num_classes", num_classes, minimum=2, maximum=common.MAX_UNITS)
+    common.check_int("units", units, maximum=common.MAX_UNITS)
+    common.check_int("num_layers", num_layers, maximum=common.MAX_LAYERS)
     common.check_bool("time_major", time_major)
     common.check_bool("stateful", stateful)
     if batch_size is not None:
-        common.check_int("batch_size", batch_size)
+        common.check_int("batch_size", batch_size, maximum=common.MAX_UNITS)
     if stateful and batch_size is None and not time_major:
         raise ValueError(
             "A stateful model carries one state per batch row, so it needs a "

@@ -66,9 +66,9 @@ def _create_mlp_autoencoder(
     global_clipnorm,
     clipvalue,
 ):
-    common.check_int("input_dim", input_dim)
-    common.check_int("hidden_layers", hidden_layers)
-    common.check_int("units", units)
+    common.check_int("input_dim", input_dim, maximum=common.MAX_UNITS)
+    common.check_int("hidden_layers", hidden_layers, maximum=common.MAX_LAYERS)
+    common.check_int("units", units, maximum=common.MAX_UNITS)
     activation = common.activation("activation", activation)
     output_scale = common.check_float("output_scale", output_scale, strict=True)
     init = dict(

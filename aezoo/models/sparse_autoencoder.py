@@ -86,8 +86,8 @@ def _create_sparse_autoencoder(
     global_clipnorm,
     clipvalue,
 ):
-    common.check_int("input_dim", input_dim)
-    common.check_int("hidden_units", hidden_units)
+    common.check_int("input_dim", input_dim, maximum=common.MAX_UNITS)
+    common.check_int("hidden_units", hidden_units, maximum=common.MAX_UNITS)
     common.check_choice("noise", noise, ("per_example", "shared"))
     noise_stddev = common.check_float("noise_stddev", noise_stddev)
     l1 = common.check_float("l1", l1)

@@ -194,17 +194,33 @@ def estimate_plot(inputs, estimates, path):
     return _save(figure, path)
 
 
-def classes_plot(bits, classes, probabilities, path):
-    """A bit sequence, its true per-step classes and the predicted ones."""
+def classes_plot(bits, classes, probabilities, path, scored=None):
+    """A bit sequence, its true per-step classes and the predicted ones.
+
+    Steps that are not scored (weight 0: step 0 has no previous bit, so its
+    class is undefined) are shaded and their prediction drawn in grey.
+
+    Args:
+        scored: per-step sample weights. Defaults to the task's: every step
+            but step 0.
+    """
     steps = np.arange(len(bits))
+    if scored is None:
+        scored = steps > 0
+    scored = np.ravel(scored) > 0
+    predicted = np.argmax(probabilities, axis=-1)
     figure, (top, bottom) = plt.subplots(2, 1, figsize=(6, 3), sharex=True)
     top.step(steps, np.ravel(bits), where="mid")
     top.set_ylabel("bit")
+    for step in steps[~scored]:
+        label = "not scored (no previous bit)" if step == steps[~scored][0] else None
+        bottom.axvspan(step - 0.5, step + 0.5, color="0.88", label=label)
     bottom.plot(steps, np.ravel(classes), "o", markersize=8, fillstyle="none", label="true")
-    bottom.plot(steps, np.argmax(probabilities, axis=-1), "x", label="predicted")
+    bottom.plot(steps[scored], predicted[scored], "x", label="predicted")
+    bottom.plot(steps[~scored], predicted[~scored], "x", color="0.6")
     bottom.set_ylabel("class")
     bottom.set_xlabel("step")
-    bottom.legend(fontsize=7, ncol=2)
+    bottom.legend(fontsize=7, ncol=3)
     return _save(figure, path)
 
 

@@ -1,5 +1,9 @@
 """Training recipes: one TOML file per model and preset in `recipes/`.
 
+`recipes/` at the top of the repository is the source of truth; a wheel
+ships it as package data, `aezoo/recipes/` (pyproject.toml), read with
+`importlib.resources`.
+
 A recipe is plain data:
 
 ```toml
@@ -37,6 +41,7 @@ names, counts are integers, not booleans), and no number is `inf` or `nan`.
 """
 
 import copy
+import importlib.resources
 import math
 import pathlib
 
@@ -45,7 +50,6 @@ try:
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
-RECIPES_DIR = pathlib.Path(__file__).resolve().parents[2] / "recipes"
 
 DEFAULTS = {
     "seed": 0,
@@ -62,6 +66,12 @@ DEFAULTS = {
 }
 
 SCHEDULES = ("constant", "cosine")
+
+# Bounds far above any real run and far below what TensorFlow cannot
+# allocate or represent (a batch of 1e20 examples, a seed numpy refuses).
+MAX_BATCH_SIZE = 1 << 16
+MAX_COUNT = 10**9  # epochs, steps, checkpoint and histogram frequencies
+MAX_SEED = 2**32 - 1
 
 # key -> (expected Python type(s), the type's name in messages)
 _TABLE = (dict, "a table (a [section], or {key = value, ...})")
@@ -87,8 +97,17 @@ _TYPES = {
 }
 
 
+def default_recipes_dir():
+    """The shipped recipes: `aezoo/recipes/` in an installed wheel, else the
+    checkout's top-level `recipes/` (a source tree or an editable install)."""
+    packaged = importlib.resources.files("aezoo") / "recipes"
+    if packaged.is_dir():
+        return pathlib.Path(str(packaged))
+    return pathlib.Path(__file__).resolve().parents[2] / "recipes"
+
+
 def recipe_path(name, preset="default", recipes_dir=None):
-    return pathlib.Path(recipes_dir or RECIPES_DIR) / f"{name}.{preset}.toml"
+    return pathlib.Path(recipes_dir or default_recipes_dir()) / f"{name}.{preset}.toml"
 
 
 def load_recipe(name_or_path, preset=None, recipes_dir=None):
@@ -188,11 +207,10 @@ def validate(recipe):
                 f"Unknown [{section}] keys: {', '.join(unknown)}. Valid: {', '.join(sorted(valid))}."
             )
     fit = recipe["fit"]
-    if fit["epochs"] < 1:
-        raise ValueError(f"`fit.epochs` must be an integer >= 1. Received: {fit['epochs']!r}")
+    _check_range("seed", recipe["seed"], 0, MAX_SEED)
+    _check_range("fit.epochs", fit["epochs"], 1, MAX_COUNT)
     for key in ("steps_per_epoch", "validation_steps", "checkpoint_every_steps"):
-        if fit[key] < 0:
-            raise ValueError(f"`fit.{key}` must be an integer >= 0. Received: {fit[key]!r}")
+        _check_range(f"fit.{key}", fit[key], 0, MAX_COUNT)
     if fit["schedule"] not in SCHEDULES:
         raise ValueError(
             f"`fit.schedule` must be one of {', '.join(SCHEDULES)}. Received: {fit['schedule']!r}"
@@ -200,11 +218,18 @@ def validate(recipe):
     from aezoo.training.diagnostics_setup import check_section
 
     check_section(recipe["diagnostics"])
-    batch = recipe["data"].get("batch_size")
-    if batch < 1:
-        raise ValueError(f"`data.batch_size` must be an integer >= 1. Received: {batch!r}")
+    if "histogram_freq" in recipe["diagnostics"]:
+        _check_range("diagnostics.histogram_freq", recipe["diagnostics"]["histogram_freq"], 0, MAX_COUNT)
+    _check_range("data.batch_size", recipe["data"]["batch_size"], 1, MAX_BATCH_SIZE)
     recipe.setdefault("preset", "default")
     return recipe
+
+
+def _check_range(key, value, minimum, maximum):
+    if not minimum <= value <= maximum:
+        raise ValueError(
+            f"`{key}` must be an integer >= {minimum} and <= {maximum}. Received: {value!r}"
+        )
 
 
 def _check_types(recipe):

@@ -13,7 +13,9 @@ import tempfile
 from aezoo import registry
 from aezoo.artifact import ArtifactError
 from aezoo.artifact import export
+from aezoo.artifact.artifact import check_target
 from aezoo.artifact.artifact import hold_target
+from aezoo.artifact.loading import load_keras_file
 from aezoo.training.evaluate import evaluate
 from aezoo.training.evaluate import model_pictures_for
 from aezoo.training.evaluate import read_run
@@ -42,14 +44,15 @@ def export_run(source, out_dir, *, overwrite=False, name=None, preset="default",
     Raises:
         aezoo.single_writer.WriterBusyError: another process is exporting to
             `out_dir` (checked first, before the metrics are measured).
+        ArtifactError: `out_dir` exists and `overwrite` is false (also
+            checked before the metrics are measured).
     """
     with hold_target(out_dir):
+        check_target(out_dir, overwrite)
         return _export_run(source, out_dir, overwrite, name, preset, max_batches, note)
 
 
 def _export_run(source, out_dir, overwrite, name, preset, max_batches, note):
-    import keras
-
     source = pathlib.Path(source)
     recipe, training = None, {}
     if source.is_dir():
@@ -63,7 +66,7 @@ def _export_run(source, out_dir, overwrite, name, preset, max_batches, note):
             f"{source} is neither a run folder nor a .keras checkpoint. "
             f"Pass the folder `aezoo train` wrote (runs/NAME-PRESET) or a .keras file."
         )
-    model = keras.saving.load_model(checkpoint)
+    model = load_keras_file(checkpoint)
     name = name or model.name
     registry.get_model_info(name)
     overrides = recipe["model_overrides"] if recipe else {}

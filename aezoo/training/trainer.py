@@ -8,6 +8,7 @@ RUN/recipe.json            the resolved recipe (a rerun must match it)
 RUN/backup/                BackupAndRestore state: a killed run resumes here
 RUN/checkpoints/last.keras the model after the last finished epoch
 RUN/checkpoints/best.keras the model with the lowest validation loss
+                           (each written as NAME.partial.keras, then renamed)
 RUN/history.csv            one row per epoch (appended across resumes)
 RUN/logs/                  TensorBoard
 RUN/status.json            finished | stopped_on_nan, wall time
@@ -152,11 +153,12 @@ def _train_in(run_dir, recipe, strategy, callbacks, verbose):
         print(_finished_message(run_dir, finished))
         model = keras.saving.load_model(run_dir / "checkpoints" / "last.keras")
         return TrainResult(run_dir, model, "already_finished", {}, finished)
-    _claim_run_dir(run_dir, recipe)
-
     keras.utils.set_random_seed(recipe["seed"])
+    # Built before anything is written: a value the model refuses leaves the
+    # folder as it was, so the corrected command is not "a different recipe".
     with strategy.scope() if strategy else contextlib.nullcontext():
         model = registry.build(name, preset, **recipe["model_overrides"])
+    _claim_run_dir(run_dir, recipe)
     fit = recipe["fit"]
     data_args = dict(
         preset=preset,
@@ -198,13 +200,13 @@ def _train_in(run_dir, recipe, strategy, callbacks, verbose):
     all_callbacks = [keras.callbacks.TerminateOnNaN(raise_error=True)]
     # The backup comes after the epoch's row and checkpoints: a call killed
     # between them redoes the epoch's end rather than losing it.
+    checkpoints = {run_dir / "checkpoints" / f"{kind}.partial.keras": run_dir / "checkpoints" / f"{kind}.keras"
+                   for kind in ("last", "best")}
+    partial_last, partial_best = checkpoints
     all_callbacks += [
-        keras.callbacks.ModelCheckpoint(str(run_dir / "checkpoints" / "last.keras")),
-        keras.callbacks.ModelCheckpoint(
-            str(run_dir / "checkpoints" / "best.keras"),
-            monitor="val_loss",
-            save_best_only=True,
-        ),
+        keras.callbacks.ModelCheckpoint(str(partial_last)),
+        keras.callbacks.ModelCheckpoint(str(partial_best), monitor="val_loss", save_best_only=True),
+        _PublishCheckpoints(checkpoints),
         keras.callbacks.CSVLogger(str(run_dir / "history.csv"), append=True),
         ResumableBackup(
             str(run_dir / "backup"),
@@ -421,6 +423,12 @@ def _claim_run_dir(run_dir, recipe):
             changes.append(previous["fit"]["epochs"])
         if changes:
             recipe["earlier_epochs"] = changes
+    status = run_dir / "status.json"
+    if status.is_file():
+        # Not finished before recipe.json asks for more epochs: a call
+        # extending a run and killed (or out of disk) must be resumed, not
+        # reported finished by the rerun.
+        _write_status(run_dir, "running", json.loads(status.read_text()).get("wall_time_s", 0.0))
     partial = saved.with_name(saved.name + ".partial")
     partial.write_text(json.dumps(recipe, indent=2, default=list))
     os.replace(partial, saved)
@@ -468,6 +476,21 @@ def _write_status(run_dir, status, wall):
     partial = path.with_name(path.name + ".partial")
     partial.write_text(json.dumps({"status": status, "wall_time_s": round(wall, 1)}, indent=2))
     os.replace(partial, path)
+
+
+class _PublishCheckpoints(keras.callbacks.Callback):
+    """Renames each checkpoint `ModelCheckpoint` wrote under a partial name
+    into place, once whole: a kill or a full disk during a save leaves the
+    previous `last.keras` / `best.keras` as they were."""
+
+    def __init__(self, partial_to_final):
+        super().__init__()
+        self.partial_to_final = partial_to_final
+
+    def on_epoch_end(self, epoch, logs=None):
+        for partial, final in self.partial_to_final.items():
+            if partial.exists():
+                os.replace(partial, final)
 
 
 class _WallTime(keras.callbacks.Callback):

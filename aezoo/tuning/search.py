@@ -9,7 +9,13 @@ DIR/trials.csv    one row per trial: hyperparameters, val_loss, seconds, RSS
 DIR/trials.md     the same table in Markdown (`aezoo tune` prints it)
 DIR/best/         the best model (`aezoo.artifact.export`); its card holds
                   the best hyperparameters and the trials table
+DIR/elapsed.json  the search's time over all its calls (a resumed search
+                  reports its total, as `aezoo train` does)
 ```
+
+Progress: each trial is reported by its id, the table's `trial` column
+(KerasTuner's own display numbers trial 0 "Trial #1"), with the search's
+time over all calls.
 
 Resume: KerasTuner reloads its project unless `overwrite=True`; finished
 trials are kept and not rerun, a trial cut off by a kill is run again, and
@@ -57,6 +63,7 @@ TUNERS = ("random", "bayesian", "hyperband")
 OBJECTIVE = "val_loss"
 PROJECT = "search"
 SETTINGS_FILE = "search.json"
+ELAPSED_FILE = "elapsed.json"
 MAX_CONSECUTIVE_FAILED_TRIALS = 3  # KerasTuner's default
 
 
@@ -79,6 +86,8 @@ class TuneResult:
         best_hyperparameters: its point of the search space.
         best_overrides: the `aezoo.build` overrides of that point.
         resumed_trials: trials already in the folder when this call began.
+        elapsed_seconds: the search's time over all its calls (`None` for
+            a worker).
     """
 
     directory: pathlib.Path
@@ -90,6 +99,7 @@ class TuneResult:
     best_hyperparameters: dict = None
     best_overrides: dict = None
     resumed_trials: int = 0
+    elapsed_seconds: float = None
 
 
 def tune(
@@ -107,6 +117,7 @@ def tune(
     verbose=1,
     trial_processes=True,
     _trial_quota=None,
+    _clock_origin=None,
 ):
     """Searches a model's hyperparameters; rerunning the same call resumes.
 
@@ -192,6 +203,7 @@ def tune(
             )
     else:
         _claim_directory(directory, settings, overwrite)
+    clock = None if role == "worker" else _SearchClock(directory, _clock_origin)
 
     keras.utils.set_random_seed(seed)  # the set-up; every trial then seeds itself
     tuner_args = dict(max_trials=max_trials, epochs=epochs, seed=seed, directory=directory)
@@ -203,16 +215,20 @@ def tune(
             name=name, tuner=tuner, max_trials=max_trials, epochs=epochs,
             directory=str(directory), steps_per_epoch=steps_per_epoch,
             validation_steps=validation_steps, preset=preset, seed=seed, verbose=verbose,
-        ))
+        ), clock)
         search = _make_tuner(tuner, hypermodel, overwrite=False, **tuner_args)
     else:
         search = _make_tuner(tuner, hypermodel, overwrite=overwrite, **tuner_args)
         resumed = 0 if role == "worker" else len(search.oracle.trials)
         search.trial_quota = _trial_quota
+        search.clock = clock
+        search.report_trials = bool(verbose)
         fit_args = {} if role == "chief" else _fit_data(
             name, preset, recipe, seed, steps_per_epoch, validation_steps
         )
-        search.search(epochs=epochs, verbose=verbose, **fit_args)
+        # The chief runs no trial: the workers report theirs, so its
+        # KerasTuner display (other numbers) stays off.
+        search.search(epochs=epochs, verbose=0 if role == "chief" else verbose, **fit_args)
         if _trial_quota is not None:  # a trial process (trial_process.main)
             return search.trials_run
     if role == "worker":
@@ -232,9 +248,10 @@ def tune(
         "best_hyperparameters": values, "table": table,
     }
     _export_best(search, best, hypermodel, overrides, directory, summary, recipe)
+    clock.save()
     return TuneResult(
         directory, role, table, markdown, best.trial_id, float(best.score), values, overrides,
-        resumed,
+        resumed, clock.seconds(),
     )
 
 
@@ -269,14 +286,52 @@ def distributed_role():
     return "chief" if "chief" in os.environ["KERASTUNER_TUNER_ID"] else "worker"
 
 
+class _SearchClock:
+    """The time a search has run over all its calls, kept in
+    `DIR/elapsed.json`: the time of the calls before (read there) plus this
+    call's. `origin` is when the search would have started had it run in
+    one go; a trial process gets its search process's, so both agree."""
+
+    def __init__(self, directory, origin=None):
+        self.path = pathlib.Path(directory) / ELAPSED_FILE
+        if origin is None:
+            before = json.loads(self.path.read_text())["seconds"] if self.path.is_file() else 0.0
+            origin = time.time() - before
+        self.origin = origin
+
+    def seconds(self):
+        return time.time() - self.origin
+
+    def save(self):
+        self.path.write_text(json.dumps({"seconds": round(self.seconds(), 1)}) + "\n")
+
+
+def format_duration(seconds):
+    """`00h 01m 05s`, KerasTuner's format."""
+    minutes, seconds = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours:02d}h {minutes:02d}m {seconds:02d}s"
+
+
 class _TrialHooks:
     """Tuner mixin: seeds each trial from `trial_seed` and its id (so a
     trial's result depends neither on the trials before it nor on the
     worker that runs it), clears Keras' state after it and records its
-    seconds, the RSS after clearing and the tuner id."""
+    seconds, the RSS after clearing and the tuner id.
+
+    With `report_trials` it reports each trial instead of KerasTuner's
+    display, by the id the table shows, and the search's time over all
+    calls from `clock`."""
 
     trial_seed = 0
     trial_quota = None  # stop after this many trials (a trial process: 1)
+    clock = None  # a _SearchClock
+    report_trials = False
+
+    def on_search_begin(self):
+        if self.report_trials:
+            self.oracle.verbose = 0  # KerasTuner's display
+        super().on_search_begin()
 
     def __init__(self, *args, **kwargs):
         self.trials_run = []  # statuses of the trials this tuner object ran
@@ -290,6 +345,10 @@ class _TrialHooks:
     def on_trial_begin(self, trial):
         self._trial_started = time.monotonic()
         keras.utils.set_random_seed(self.trial_seed + int(trial.trial_id))
+        if self.report_trials:
+            print(f"\nSearch: running trial {trial.trial_id}")
+            for name, value in trial.hyperparameters.values.items():
+                print(f"  {name} = {value}")
         super().on_trial_begin(trial)
 
     def on_trial_end(self, trial):
@@ -307,6 +366,20 @@ class _TrialHooks:
                 "tuner_id": self.tuner_id,
             },
         )
+        if self.clock is not None:
+            self.clock.save()
+        if self.report_trials:
+            self._report(trial.trial_id, seconds)
+
+    def _report(self, trial_id, seconds):
+        trial = self.oracle.get_trial(trial_id)
+        score = "" if trial.score is None else f": {OBJECTIVE} {trial.score:.6g}"
+        print(f"Trial {trial_id} {str(trial.status).lower()} in {format_duration(seconds)}{score}")
+        best = self.oracle.get_best_trials(1)
+        if best and best[0].score is not None:
+            print(f"Best {OBJECTIVE} so far: {best[0].score:.6g} (trial {best[0].trial_id})")
+        if self.clock is not None:
+            print(f"Search time over all calls: {format_duration(self.clock.seconds())}")
 
 
 class _RandomSearch(_TrialHooks, keras_tuner.RandomSearch):
@@ -338,14 +411,16 @@ def _make_tuner(kind, hypermodel, *, max_trials, epochs, seed, directory, overwr
     return search
 
 
-def _run_in_trial_processes(directory, tune_kwargs):
+def _run_in_trial_processes(directory, tune_kwargs, clock):
     """Runs the search one trial per child process until no trial is left;
     stops like KerasTuner after `MAX_CONSECUTIVE_FAILED_TRIALS` failures."""
     from aezoo.tuning.trial_process import run_one_trial
 
     failed_in_a_row = 0
     while True:
+        tune_kwargs["_clock_origin"] = clock.origin
         statuses = run_one_trial(tune_kwargs, directory / ".trial_process.json")
+        clock.save()
         if not statuses:
             return
         for status in statuses:
@@ -394,7 +469,7 @@ def _claim_directory(directory, settings, overwrite):
                 "overwrite=True (--overwrite) to restart, or choose another directory."
             )
     if saved.exists() and overwrite:
-        for name in ("trials.csv", "trials.md"):
+        for name in ("trials.csv", "trials.md", ELAPSED_FILE):
             (directory / name).unlink(missing_ok=True)
         shutil.rmtree(directory / "best", ignore_errors=True)
     directory.mkdir(parents=True, exist_ok=True)

@@ -76,3 +76,20 @@ class _FakeModel:
 
     def predict_on_batch(self, inputs):
         return self.outputs
+
+
+def test_classes_picture_shows_that_step_0_is_not_scored(monkeypatch, tmp_path):
+    figures = []
+    monkeypatch.setattr(pictures, "_save", lambda figure, path: figures.append(figure))
+    bits = np.array([1, 0, 1, 1, 0], dtype="float32")[:, None]
+    classes = np.array([1, 2, 1, 3, 2])
+    probabilities = np.eye(4)[[3, 2, 1, 3, 2]]  # step 0 predicted 3: unscored, not an error
+    pictures.classes_plot(bits, classes, probabilities, tmp_path / "classes.png")
+    bottom = figures[0].axes[1]
+    labels = [text.get_text() for text in bottom.get_legend().get_texts()]
+    assert "not scored (no previous bit)" in labels
+    predicted = next(line for line in bottom.get_lines() if line.get_label() == "predicted")
+    assert list(predicted.get_xdata()) == [1, 2, 3, 4]
+    (shade,) = bottom.patches
+    assert shade.get_label() == "not scored (no previous bit)"
+    assert shade.get_x() == -0.5 and shade.get_width() == 1.0  # spans step 0 only

@@ -7,6 +7,7 @@ import pytest
 import aezoo
 from aezoo import cli
 from aezoo import training
+from aezoo.artifact import ArtifactError
 from aezoo.training.evaluate import evaluate_artifact
 
 
@@ -36,3 +37,22 @@ def test_a_run_folder_exports_with_its_recipe_steps_and_measured_metrics(tmp_pat
     # An existing artifact is kept unless --overwrite.
     assert cli.main(["export", str(run), "--out", str(out), "--max-batches", "3"]) != 0
     assert json.loads((out / "card.json").read_text())["training"]["note"] == "two calls"
+
+
+def test_an_existing_target_is_refused_before_anything_is_measured(tmp_path, monkeypatch, capsys):
+    from aezoo.training import release
+
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("measured or loaded before the target was checked")
+
+    monkeypatch.setattr(release, "load_keras_file", must_not_run)
+    monkeypatch.setattr(release, "evaluate", must_not_run)
+    out = tmp_path / "artifact"
+    out.mkdir()
+    (out / "card.json").write_text("{}")
+    with pytest.raises(ArtifactError, match="already exists; it is left untouched"):
+        release.export_run(tmp_path / "run", out)
+    assert cli.main(["export", str(tmp_path / "run"), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "already exists" in err
+    assert [p.name for p in out.iterdir()] == ["card.json"]

@@ -33,7 +33,7 @@ def test_overrides_are_typed_and_checked():
         training.resolve_recipe("conv_autoencoder", overrides=["fit.epoch=3"])
     with pytest.raises(ValueError, match=r"Unknown override\(s\) for model 'conv_autoencoder': code"):
         training.resolve_recipe("conv_autoencoder", overrides=["model_overrides.code=3"])
-    with pytest.raises(ValueError, match=r"`fit.epochs` must be an integer >= 1. Received: 0"):
+    with pytest.raises(ValueError, match=r"`fit.epochs` must be an integer >= 1 and <= 1000000000. Received: 0"):
         training.resolve_recipe("conv_autoencoder", overrides=["fit.epochs=0"])
     with pytest.raises(ValueError, match=r"No recipe for model 'conv_autoencoder' with preset 'nope'"):
         training.load_recipe("conv_autoencoder", "nope")

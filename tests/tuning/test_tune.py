@@ -202,3 +202,24 @@ def test_missing_data_in_a_trial_process_is_one_line(tmp_path, monkeypatch, caps
     err = capsys.readouterr().err
     assert err.count("\n") == 1, err
     assert err.startswith("aezoo: error: The MNIST directory") and "Traceback" not in err
+
+
+def test_progress_numbers_trials_as_the_table_and_counts_time_over_all_calls(tmp_path, capsys):
+    directory = tmp_path / "search"
+    tiny = {**TINY, "steps_per_epoch": 2, "validation_steps": 1, "verbose": 1}
+    first = tuning.tune("mlp_autoencoder", max_trials=1, directory=directory,
+                        trial_processes=False, **tiny)
+    out = capsys.readouterr().out
+    assert "Search: running trial 0\n" in out and "Trial 0 completed in" in out
+    assert "Trial #" not in out and "Trial 1 " not in out  # KerasTuner's own numbering
+    elapsed = json.loads((directory / "elapsed.json").read_text())["seconds"]
+    assert elapsed == pytest.approx(first.elapsed_seconds, abs=0.2)
+    # As if the first call had run for an hour: the second reports the total.
+    (directory / "elapsed.json").write_text(json.dumps({"seconds": 3600 + elapsed}))
+    second = tuning.tune("mlp_autoencoder", max_trials=2, directory=directory,
+                         trial_processes=False, **tiny)
+    out = capsys.readouterr().out
+    assert "Search: running trial 1\n" in out and "Search: running trial 0" not in out
+    assert "Search time over all calls: 01h 00m" in out
+    assert second.elapsed_seconds > 3600 + first.elapsed_seconds
+    assert [row["trial"] for row in second.table] == ["0", "1"]
