@@ -328,14 +328,14 @@ class _TrialHooks:
     clock = None  # a _SearchClock
     report_trials = False
 
+    def __init__(self, *args, **kwargs):
+        self.trials_run = []  # statuses of the trials this tuner object ran
+        super().__init__(*args, **kwargs)
+
     def on_search_begin(self):
         if self.report_trials:
             self.oracle.verbose = 0  # KerasTuner's display
         super().on_search_begin()
-
-    def __init__(self, *args, **kwargs):
-        self.trials_run = []  # statuses of the trials this tuner object ran
-        super().__init__(*args, **kwargs)
 
     def pre_create_trial(self):
         if self.trial_quota is not None and len(self.trials_run) >= self.trial_quota:
