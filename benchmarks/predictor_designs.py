@@ -19,12 +19,12 @@ Variants (all `aezoo.build("convlstm_bidir_predictor", ...)`):
 
 - `unconditioned`: the encoder-decoder shipped before issue 13 (preset
   `unconditioned`: two decoders that never see a frame), Adam 5e-3 as its
-  recipe;
+  recipe; the conditional variants at their recipe's peak, 2e-3;
 - `pixel`: the conditional next-frame stack with a sigmoid pixel head;
 - `dynamic_filter`: the conditional stack with the dynamic-filter head
-  (the `default` preset);
-- `dynamic_filter_past_frames`: as `dynamic_filter`, the past head fed the
-  true input frames instead of its own predictions.
+  (the `default` preset; its past head is fed the true input frames);
+- `dynamic_filter_past_predictions`: as `dynamic_filter`, the past head
+  fed its own predictions after the view point frame.
 
 Each checkpoint is appended to `--log` as one JSON line as soon as it is
 measured (the run can be stopped at any time); `--table` prints the
@@ -40,9 +40,11 @@ import numpy as np
 
 VARIANTS = {
     "unconditioned": ("unconditioned", {"learning_rate": 5e-3}),
-    "pixel": ("default", {"head": "pixel"}),
-    "dynamic_filter": ("default", {}),
-    "dynamic_filter_past_frames": ("default", {"past_inputs": "frames"}),
+    "pixel": ("default", {"head": "pixel", "learning_rate": 2e-3}),
+    "dynamic_filter": ("default", {"learning_rate": 2e-3}),
+    "dynamic_filter_past_predictions": (
+        "default", {"past_inputs": "predictions", "learning_rate": 2e-3}
+    ),
 }
 BATCH = 16
 

@@ -1,17 +1,24 @@
-"""Conv-LSTM encoder with two decoders: future frames and past frames (seed 000).
+"""Conv-LSTM predictor of future frames and reversed past frames (seed 000).
 
-The encoder is a stack of `StridedConvLSTM2D` levels run over the input
-frames; each level halves the resolution. From the encoder's state after the
-last input frame (the view point), two decoder stacks of
-`TransposedConvLSTM2D` levels predict the frames after it (`"future"`) and
-reconstruct the frames before it in reverse order (`"past"`). Each decoder
-level starts from the encoder's final `[h, c]` at the same resolution; the
-deepest encoder output (the code) is fed to the decoders at every step. The
-full-resolution decoder level starts from zeros and a per-pixel sigmoid
-`Dense` maps its channels to the image channels, so no layer looks at
-another frame than its own: nothing sees the future.
+Two designs share the registry name and its contract (input
+`(batch, frames_in, size, size, 1)`; outputs `"future"` and `"past"`, the
+past newest first):
+
+- `design="conditional"` (preset `default`, issue 13): a `NextFrameConvLSTM`
+  stack runs over the input frames and predicts each next frame as a dynamic
+  filter of the current one; after the view point (the last input frame) it
+  is fed its own predictions (`"future"`). A second, one-level stack starts
+  from its top state at the view point and walks back, predicting each past
+  frame from the true frame after it (`"past"`). No step sees a frame later,
+  in its own direction of time, than the one it predicts.
+- `design="encoder_decoder"` (presets `unconditioned` and `as_posted`): the
+  post's encoder of `StridedConvLSTM2D` levels, each halving the
+  resolution, and two unconditioned decoders of `TransposedConvLSTM2D`
+  levels, started from the encoder's final states at the same resolutions
+  and fed the deepest encoder output (the code) at every step; a per-pixel
+  sigmoid `Dense` makes the frames. They never see a frame: the future
+  decoder must invent the motion (it fades to grey, docs/FAILURES.md).
 """
-
 import keras
 
 from aezoo.layers import NextFrameConvLSTM
@@ -26,11 +33,19 @@ from aezoo.losses import SumSquaredError
 from aezoo.models import common
 from aezoo.registry import register_model
 
+DESIGNS = ("conditional", "encoder_decoder")
+# Each design's own keys; a preset of one design sets the other's to None.
+CONDITIONAL_ONLY = (
+    "patch_size", "head", "filter_size", "past_channels", "past_inputs", "context_loss_weight",
+)
+ENCODER_DECODER_ONLY = ("output_channels", "padding", "recurrent_kernel_size", "cell", "layer_norm")
+
 PRESETS = {
     # The conditional next-frame design (issue 13): one conv-LSTM stack over
     # the frames at 16x16 (patch 4), each step predicting the next frame as a
     # dynamic filter of the current one, fed its own predictions after the
-    # view point; the past head does the same backwards from the view point.
+    # view point; the past head walks back from the view point, predicting
+    # each past frame from the true frame after it.
     "default": {
         "design": "conditional",
         "frames_in": 10,
@@ -46,12 +61,7 @@ PRESETS = {
         "past_channels": (64,),
         "past_inputs": "frames",
         "context_loss_weight": 1.0,
-        # Keys of the encoder-decoder design only.
-        "output_channels": None,
-        "padding": None,
-        "recurrent_kernel_size": None,
-        "cell": None,
-        "layer_norm": None,
+        **dict.fromkeys(ENCODER_DECODER_ONLY),  # keys of the other design: None
         "unroll": False,
         "loss": "mean_squared_error",
         **common.training_keys("adam", 1e-3, global_clipnorm=1.0),
@@ -72,13 +82,7 @@ PRESETS = {
         "padding": "same",
         "cell": "lstm",
         "layer_norm": False,
-        # Keys of the conditional design only.
-        "patch_size": None,
-        "head": None,
-        "filter_size": None,
-        "past_channels": None,
-        "past_inputs": None,
-        "context_loss_weight": None,
+        **dict.fromkeys(CONDITIONAL_ONLY),  # keys of the other design: None
         "unroll": False,
         "loss": "mean_squared_error",
         **common.training_keys("adam", 1e-3, global_clipnorm=1.0),
@@ -101,13 +105,7 @@ PRESETS = {
         "padding": "valid",
         "cell": "posted",
         "layer_norm": False,
-        # Keys of the conditional design only.
-        "patch_size": None,
-        "head": None,
-        "filter_size": None,
-        "past_channels": None,
-        "past_inputs": None,
-        "context_loss_weight": None,
+        **dict.fromkeys(CONDITIONAL_ONLY),  # keys of the other design: None
         "unroll": False,
         "loss": "batch_sum_squared_error",
         **common.training_keys("rmsprop", 5e-3),
@@ -115,9 +113,6 @@ PRESETS = {
 }
 
 LOSSES = ("mean_squared_error", "binary_crossentropy", "batch_sum_squared_error")
-DESIGNS = ("conditional", "encoder_decoder")
-CONDITIONAL_ONLY = ('patch_size', 'head', 'filter_size', 'past_channels', 'past_inputs', 'context_loss_weight')
-ENCODER_DECODER_ONLY = ('output_channels', 'padding', 'recurrent_kernel_size', 'cell', 'layer_norm')
 
 
 @register_model(

@@ -101,21 +101,34 @@ PREDICTOR_FUTURE_TO_ZERO = 0.45
 PREDICTOR_PAST_MSE = 30.0
 
 
-def _predictor_bar(metrics):
+def predictor_floors(metrics):
+    """Issue 13's floors for the predictor, one by one.
+
+    Returns:
+        A list of `(name, passed, description)`: `future_mse` (future frame
+        MSE at most 0.45 of the all-zero frame's), `no_fading` (every
+        future frame below the all-zero frame's error), `ssim` (future SSIM
+        above the all-zero frame's) and `past_mse` (past frame MSE at most
+        30).
+    """
     zero = metrics["baseline_zero_frame_mse_future"]
-    checks = [
-        (metrics["frame_mse_future"] <= PREDICTOR_FUTURE_TO_ZERO * zero,
+    return [
+        ("future_mse", metrics["frame_mse_future"] <= PREDICTOR_FUTURE_TO_ZERO * zero,
          f"future frame MSE <= {PREDICTOR_FUTURE_TO_ZERO * zero:.1f} "
          f"({PREDICTOR_FUTURE_TO_ZERO} of the all-zero frame's)"),
-        (metrics["frame_mse_future_worst_to_zero"] < 1.0,
+        ("no_fading", metrics["frame_mse_future_worst_to_zero"] < 1.0,
          "every future frame below the all-zero frame's error"),
-        (metrics["ssim_future"] > metrics["baseline_zero_ssim_future"],
+        ("ssim", metrics["ssim_future"] > metrics["baseline_zero_ssim_future"],
          f"future SSIM > {metrics['baseline_zero_ssim_future']:.3f} (the all-zero frame's)"),
-        (metrics["frame_mse_past"] <= PREDICTOR_PAST_MSE,
+        ("past_mse", metrics["frame_mse_past"] <= PREDICTOR_PAST_MSE,
          f"past frame MSE <= {PREDICTOR_PAST_MSE:g}"),
     ]
-    failed = [text for ok, text in checks if not ok]
-    return not failed, "; ".join(text for _, text in checks) + (
+
+
+def _predictor_bar(metrics):
+    floors = predictor_floors(metrics)
+    failed = [text for _, ok, text in floors if not ok]
+    return not failed, "; ".join(text for _, _, text in floors) + (
         f" (missed: {'; '.join(failed)})" if failed else ""
     )
 

@@ -21,6 +21,7 @@ from aezoo.artifact import verify
 from aezoo.data import for_model
 from aezoo.diagnostics import code_spread
 from aezoo.training.evaluate import evaluate_artifact
+from aezoo.training.evaluate import predictor_floors
 from aezoo.training.evaluate import quality_bar
 
 MODELS = aezoo.list_models()
@@ -57,10 +58,33 @@ def test_artifacts_folder_stays_small():
     assert size < 60e6
 
 
-@pytest.mark.parametrize("name", MODELS)
+# Issue 13's floors the shipped predictor does not reach (see its card and
+# docs/BENCHMARKS.md). Strict: a better artifact makes the test pass, and
+# the floor must then leave this set.
+PREDICTOR_FLOORS_MISSED = set()
+FLOORS = ("future_mse", "no_fading", "ssim", "past_mse")
+
+
+@pytest.mark.parametrize("name", [m for m in MODELS if m != "convlstm_bidir_predictor"])
 def test_card_metrics_reach_the_bar(name):
     passed, bar = quality_bar(name, aezoo.artifact.read_card(name)["metrics"])
     assert passed, f"{name}: card misses the bar {bar}"
+
+
+@pytest.mark.parametrize(
+    "floor",
+    [
+        pytest.param(f, marks=pytest.mark.xfail(strict=True, reason="short of issue 13's floor on 2 CPU cores"))
+        if f in PREDICTOR_FLOORS_MISSED else f
+        for f in FLOORS
+    ],
+)
+def test_predictor_card_reaches_each_floor(floor):
+    floors = {n: (ok, text) for n, ok, text in predictor_floors(
+        aezoo.artifact.read_card("convlstm_bidir_predictor")["metrics"])}
+    assert sorted(floors) == sorted(FLOORS)
+    ok, text = floors[floor]
+    assert ok, f"predictor card misses {text}"
 
 
 @pytest.mark.parametrize("name", MODELS)
@@ -68,6 +92,11 @@ def test_card_metric_is_re_measured(name):
     key, batches, tolerance = SUBSET[name]
     measured, card = evaluate_artifact(name, max_batches=batches)
     assert measured[key] == pytest.approx(card[key], rel=tolerance, abs=1e-6 if tolerance else 0)
+    if name == "convlstm_bidir_predictor":
+        # The floors the card reaches hold on the subset too.
+        for floor, ok, text in predictor_floors(measured):
+            assert ok or floor in PREDICTOR_FLOORS_MISSED, f"subset misses {text}: {measured}"
+        return
     passed, bar = quality_bar(name, measured)
     assert passed, f"{name}: subset misses the bar {bar}: {measured}"
 
