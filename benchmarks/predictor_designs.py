@@ -60,13 +60,15 @@ def _validation(num_sequences):
 
 
 def _measure(model, validation):
+    from aezoo.losses import frame_mse
+
     future = past = zero = 0.0
     count = 0
     for x, y in validation:
         predicted = model.predict_on_batch(x)
-        future += np.sum((predicted["future"] - y["future"]) ** 2, axis=(2, 3, 4)).mean(axis=1).sum()
-        past += np.sum((predicted["past"] - y["past"]) ** 2, axis=(2, 3, 4)).mean(axis=1).sum()
-        zero += np.sum(y["future"] ** 2, axis=(2, 3, 4)).mean(axis=1).sum()
+        future += float(np.sum(frame_mse(y["future"], predicted["future"])))
+        past += float(np.sum(frame_mse(y["past"], predicted["past"])))
+        zero += float(np.sum(frame_mse(y["future"], np.zeros_like(y["future"]))))
         count += len(x)
     return future / count, past / count, zero / count
 

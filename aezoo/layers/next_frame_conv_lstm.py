@@ -221,6 +221,29 @@ class NextFrameConvLSTM(keras.layers.Layer):
         head = ops.conv(x, self.head_kernel, strides=1, padding="same") + self.head_bias
         return self._predict(frame, head), new_states
 
+    def _run(self, carry, frames=None, length=None):
+        """Steps from `carry = (prediction, *states)`: one per frame of
+        `frames` (batch first), fed that frame, or `length` steps, each fed
+        the previous prediction. Returns the last carry and the predictions
+        `(batch, steps, rows, cols, channels)`."""
+
+        def step(carry, frame):
+            prediction, states = self._step(carry[0] if frame is None else frame, list(carry[1:]))
+            carry = (prediction, *states)
+            # keras.ops.scan (TF backend) wants per-step outputs shaped like
+            # the carry, so the carry holds the prediction too.
+            return carry, carry
+
+        if self.unroll:
+            outputs = []
+            for t in range(length if frames is None else frames.shape[1]):
+                carry, _ = step(carry, None if frames is None else frames[:, t])
+                outputs.append(carry[0])
+            return carry, ops.stack(outputs, axis=1)
+        xs = None if frames is None else ops.moveaxis(frames, 1, 0)
+        carry, outputs = ops.scan(step, carry, xs, length=length)
+        return carry, ops.moveaxis(outputs[0], 0, 1)
+
     def _predict(self, frame, head):
         channels = self.frame_shape[-1]
         if self.head == "pixel":
@@ -244,50 +267,17 @@ class NextFrameConvLSTM(keras.layers.Layer):
                 f"frames.shape={frames.shape}"
             )
         states = self._initial_states(frames, batch, initial_state)
-        # Over the given frames (teacher forced): one step per frame.
-        context, predictions = [], []
-        if self.unroll:
-            for t in range(given):
-                prediction, states = self._step(frames[:, t], states)
-                context.append(prediction)
-            context = ops.stack(context, axis=1)
-        else:
-
-            # keras.ops.scan (TF backend) wants per-step outputs shaped like
-            # the carry, so the carry holds the prediction too.
-            def observe(carry, frame):
-                prediction, rest = self._step(frame, list(carry[1:]))
-                carry = (prediction, *rest)
-                return carry, carry
-
-            start = (ops.zeros_like(frames[:, 0]), *states)
-            carry, outputs = ops.scan(observe, start, ops.moveaxis(frames, 1, 0))
-            states = list(carry[1:])
-            context = ops.moveaxis(outputs[0], 0, 1)
-        view_point_states = list(states)
-        # The prediction after the last given frame is the first free one.
-        previous = context[:, -1]
+        # Over the given frames (teacher forced): one step per frame. The
+        # carry is (last prediction, *states).
+        carry = (ops.zeros_like(frames[:, 0]), *states)
+        carry, context = self._run(carry, frames=frames)
+        view_point_states = list(carry[1:])
+        # The prediction after the last given frame is the first free one;
+        # each further step is fed the previous prediction.
+        predictions = context
         if self.predict_steps > 1:
-            if self.unroll:
-                free = []
-                for _ in range(self.predict_steps - 1):
-                    previous, states = self._step(previous, states)
-                    free.append(previous)
-                free = ops.stack(free, axis=1)
-            else:
-
-                def run(carry, _):
-                    prediction, rest = self._step(carry[0], list(carry[1:]))
-                    carry = (prediction, *rest)
-                    return carry, carry
-
-                _, outputs = ops.scan(
-                    run, (previous, *states), None, length=self.predict_steps - 1
-                )
-                free = ops.moveaxis(outputs[0], 0, 1)
+            _, free = self._run(carry, length=self.predict_steps - 1)
             predictions = ops.concatenate([context, free], axis=1)
-        else:
-            predictions = context
         if training and self.context_loss_weight > 0 and given > 1:
             error = ops.mean(ops.square(context[:, :-1] - frames[:, 1:]))
             # Under tf.distribute Keras weighs add_loss terms like compiled

@@ -240,8 +240,13 @@ def _numpy(value):
     return value.numpy()
 
 
+def _frame_errors(truth, prediction):
+    """Squared error summed over each frame's pixels: `(sequences, frames)`."""
+    return np.sum((prediction - truth) ** 2, axis=(2, 3, 4))
+
+
 def _frame_mse(truth, prediction):
-    return np.sum((prediction - truth) ** 2, axis=(2, 3, 4)).mean(axis=1)
+    return _frame_errors(truth, prediction).mean(axis=1)
 
 
 def _frame_ssim(truth, prediction):
@@ -265,22 +270,23 @@ def _predictor(model, dataset, config):
         future = targets["future"]
         zero = np.zeros_like(future)
         copy_last = np.repeat(frames[:, -1:], future.shape[1], axis=1)
+        # Squared error of each future frame, (sequences, frames).
+        errors = {"model": _frame_errors(future, predicted["future"]),
+                  "zero": _frame_errors(future, zero)}
         values = {
-            "frame_mse_future": _frame_mse(future, predicted["future"]),
+            "frame_mse_future": errors["model"].mean(axis=1),
             "frame_mse_past": _frame_mse(targets["past"], predicted["past"]),
             "frame_mae_future": np.abs(predicted["future"] - future).sum(axis=(2, 3, 4)).mean(axis=1),
             "ssim_future": _frame_ssim(future, predicted["future"]),
-            "baseline_zero_frame_mse_future": _frame_mse(future, zero),
+            "baseline_zero_frame_mse_future": errors["zero"].mean(axis=1),
             "baseline_zero_ssim_future": _frame_ssim(future, zero),
             "baseline_copy_last_frame_mse_future": _frame_mse(future, copy_last),
             "baseline_copy_last_ssim_future": _frame_ssim(future, copy_last),
         }
         for key, per_example in values.items():
             sums[key] = sums.get(key, 0.0) + float(per_example.sum())
-        # Squared error of each future frame, summed over sequences.
-        for key, prediction in (("model", predicted["future"]), ("zero", zero)):
-            frame_sums = np.sum((prediction - future) ** 2, axis=(2, 3, 4)).sum(axis=0)
-            per_frame[key] = per_frame.get(key, 0.0) + frame_sums
+        for key, frame_errors in errors.items():
+            per_frame[key] = per_frame.get(key, 0.0) + frame_errors.sum(axis=0)
         count += len(frames)
     metrics = {"examples": count, **{k: v / count for k, v in sums.items()}}
     # The worst future frame against the all-zero frame: >= 1 means that
