@@ -28,6 +28,8 @@ def import_tensorflow_quietly():
     """Imports TensorFlow and finds its devices without the start-up lines."""
     if os.environ.get("AEZOO_VERBOSE") or "tensorflow" in sys.modules:
         return
+    if os.environ.get("KERAS_BACKEND", "tensorflow") != "tensorflow":
+        return  # models, layers and loading need no TensorFlow on JAX or torch
     try:
         saved = os.dup(2)
     except OSError:  # no descriptor 2 to redirect
@@ -39,6 +41,8 @@ def import_tensorflow_quietly():
             import tensorflow as tf
 
             tf.config.list_physical_devices()
+        except ImportError:
+            pass  # the data pipelines and training say so when they need it
         finally:
             sys.stderr.flush()
             os.dup2(saved, 2)
