@@ -9,8 +9,9 @@ _startup.import_tensorflow_quietly()
 
 import aezoo.layers  # noqa: F401  (registers the serializable layers)
 import aezoo.losses  # noqa: F401  (registers the losses and metrics)
+import aezoo.models  # noqa: F401  (registers the built-in model families)
+from aezoo.models.description import describe
 from aezoo.registry import build
-from aezoo.registry import describe
 from aezoo.registry import get_config
 from aezoo.registry import list_models
 from aezoo.registry import list_presets

@@ -179,7 +179,7 @@ def _save_array(path, array):
 def _cmd_tune(args):
     from aezoo.tuning import SearchFailedError
     from aezoo.tuning import tune
-    from aezoo.tuning.search import format_duration
+    from aezoo.tuning.runner import format_duration
 
     try:
         result = tune(

@@ -25,8 +25,8 @@ import time
 import keras
 
 import aezoo
+from aezoo.models.convlstm_bidir_predictor.metrics import PREDICTOR_FUTURE_TO_ZERO
 from aezoo.training.evaluate import evaluate
-from aezoo.training.evaluate import PREDICTOR_FUTURE_TO_ZERO
 from aezoo.training.evaluate import quality_bar
 
 CHECK_BATCHES = {

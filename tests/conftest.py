@@ -1,3 +1,24 @@
+"""Fixtures shared by the suite, and its two tiers.
+
+`pytest` (the README's command, what CI runs) runs every test.
+`pytest -m "not slow"` is the edit-test loop: it leaves out the tests
+marked `slow`, those that
+
+- train a model to its quality bar (`tests/training/test_evaluate.py`),
+- start other Python processes that import TensorFlow: several workers,
+  killed and resumed runs, tuning trials, fresh-process reloads,
+  `saved_model_cli`, the wheel build,
+- or take more than about 2 s on 2 CPU cores; in tests parametrized over the
+  registry, the cases of the models in `tests.tiers.SLOW_MODELS`
+  (`tests.tiers.by_model`).
+
+Mark such a test `@pytest.mark.slow` (a whole module:
+`pytestmark = pytest.mark.slow`; `--strict-markers` refuses a misspelt
+mark). The fast tier still exports and reloads every model, in this process
+(`tests/artifact/test_export.py`). The README gives both commands with
+their times.
+"""
+
 import os
 from pathlib import Path
 

@@ -405,7 +405,7 @@ def _fault_out_of_memory(work, monkeypatch):
     """TensorFlow and Python allocation failures while building the model."""
     import tensorflow as tf
 
-    from aezoo import registry
+    from aezoo.family import ModelFamily
 
     run = work / "run"
     before = _snapshot(run)
@@ -417,7 +417,7 @@ def _fault_out_of_memory(work, monkeypatch):
             raise error
 
         with monkeypatch.context() as patch:
-            patch.setattr(registry, "build", allocate)
+            patch.setattr(ModelFamily, "build", allocate)  # what `train` builds with
             outcomes.append(_run_cli(["train", MODEL, "--out", str(work / "oom"), "--epochs", "1", *TINY]))
     survived = all(
         status == 2 and escaped is None and err.count("\n") == 1 and "out of memory" in err

@@ -33,6 +33,7 @@ def test_bad_command_exits_2_with_hint(capsys):
     assert "invalid choice: 'tran'" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_console_script_is_installed():
     result = subprocess.run(
         [sys.executable, "-m", "aezoo.cli", "list", "lstm*"],
@@ -101,6 +102,7 @@ def _aezoo(*args, env=None):
     )
 
 
+@pytest.mark.slow
 def test_commands_print_no_tensorflow_or_absl_noise(tmp_path):
     result = _aezoo("sample", "lstm_sequence_classifier", "-n", "2", "--out", str(tmp_path / "x.npy"))
     assert result.returncode == 0, result.stderr[-2000:]

@@ -133,6 +133,7 @@ def test_registration_rules():
         registry.register_model(presets={"default": {}}, task="", dataset="", source="", inputs="", outputs="")(conv_autoencoder)
 
 
+@pytest.mark.slow
 def test_entry_point_plugin_registers_a_model(tmp_path):
     # A real installed distribution, as pip leaves it: a module plus a
     # dist-info folder whose entry_points.txt names the group aezoo.models.
@@ -167,6 +168,7 @@ def test_entry_point_plugin_registers_a_model(tmp_path):
     assert "(None, 5)" in result.stdout
 
 
+@pytest.mark.slow
 def test_a_broken_plugin_is_reported_not_fatal(tmp_path):
     dist = tmp_path / "aezoo_broken-0.1.dist-info"
     dist.mkdir()

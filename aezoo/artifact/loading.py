@@ -271,8 +271,8 @@ def load(name_or_path, *, format="keras", verify_files=True):
 
 
 def load_keras_file(path):
-    """`keras.saving.load_model(path, safe_mode=True)` after `import aezoo`
-    (which registers aezoo's layers).
+    """`keras.saving.load_model(path, safe_mode=True)` with aezoo's layers,
+    losses and metrics registered.
 
     Raises:
         ArtifactError: the file names a class that no imported package
@@ -280,7 +280,8 @@ def load_keras_file(path):
     """
     import keras
 
-    import aezoo  # noqa: F401  (registers the layers the file refers to)
+    import aezoo.layers  # noqa: F401  (registers the layers the file refers to)
+    import aezoo.losses  # noqa: F401  (and the losses and metrics)
 
     try:
         return keras.saving.load_model(path, safe_mode=True)

@@ -1,7 +1,7 @@
 """Argument checks, split seeds and the batching step shared by the datasets."""
 
-import math
-import numbers
+from aezoo import validation
+from aezoo.validation import check_float as check_number  # noqa: F401 (for the datasets)
 
 # Each split of a generated dataset draws from its own random stream. The
 # evaluation splits are fixed (their stream ignores `seed`) so that scores from
@@ -10,40 +10,15 @@ _SPLIT_STREAMS = {"train": 0, "validation": 1, "test": 2}
 
 
 def check_choice(argument, value, choices):
-    """Raises `ValueError` unless `value` is one of `choices`."""
-    if value not in choices:
-        raise ValueError(
-            f"Invalid value for `{argument}`. Received: {argument}={value!r}. "
-            f"Valid choices: {', '.join(repr(c) for c in choices)}."
-        )
+    """`aezoo.validation.check_choice`, in the datasets' wording (the value
+    received, then the valid choices)."""
+    return validation.check_choice(argument, value, choices, received_first=True)
 
 
 def check_int(argument, value, minimum):
-    """Returns `value` as an int; `ValueError` unless it is an integer >= minimum."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise ValueError(
-            f"`{argument}` must be an integer >= {minimum}. "
-            f"Received: {argument}={value!r}"
-        )
-    if value < minimum:
-        raise ValueError(
-            f"`{argument}` must be >= {minimum}. Received: {argument}={value!r}"
-        )
-    return int(value)
-
-
-def check_number(argument, value, low, high=math.inf):
-    """Returns `value` as a float; `ValueError` unless low <= value < high."""
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, numbers.Real)
-        or not low <= value < high
-    ):
-        raise ValueError(
-            f"`{argument}` must be a number in [{low}, {high}). "
-            f"Received: {argument}={value!r}"
-        )
-    return float(value)
+    """`aezoo.validation.check_int`, in the datasets' wording (an integer
+    out of range is told only the bound it misses)."""
+    return validation.check_int(argument, value, minimum, restate_type=False)
 
 
 def resolve_shuffle(shuffle, split):

@@ -35,8 +35,9 @@ def distributed(
 
     Args:
         strategy: a `tf.distribute.Strategy`.
-        name: a dataset name (`aezoo.data.DATASETS`, built with `load`) or a
-            registered model name (built with `for_model`).
+        name: a dataset name (`aezoo.data.DATASETS`, built with `load`), a
+            registered model name or its `aezoo.family.ModelFamily` (built
+            with `for_model`).
         split: the split.
         global_batch_size: examples per step over all replicas; must divide
             evenly by the number of replicas.
@@ -84,7 +85,7 @@ def distributed(
             "in turn, so a replica's batch k+1 would not continue its batch k. "
             f"Received: stream=True with {strategy.num_replicas_in_sync} replicas"
         )
-    make = load if name in DATASETS else for_model
+    make = load if isinstance(name, str) and name in DATASETS else for_model
 
     def dataset_fn(context):
         pipelines, pipeline_id = context.num_input_pipelines, context.input_pipeline_id

@@ -9,8 +9,13 @@ import tensorflow as tf
 from aezoo.diagnostics import _series
 from aezoo.diagnostics import _summary
 from aezoo.diagnostics.verdict import Verdict
+from aezoo.keras_workarounds import override_method
 
 CHECK = "gradient_statistics"
+# The backends whose train step calls the optimizer's `apply` and `scale_loss`
+# where the tap can see them (TensorFlow in a traced function, JAX in a jitted
+# stateless step).
+BACKENDS = ("tensorflow", "jax")
 
 
 class GradientStatistics(keras.callbacks.Callback):
@@ -30,10 +35,13 @@ class GradientStatistics(keras.callbacks.Callback):
 
     How: at `on_train_begin` the callback wraps the optimizer's `apply` (and
     `scale_loss`, to record each step's loss) on that optimizer instance
-    only, and retraces the train function; the wrapper copies per-variable
-    gradient norms (and the gradients themselves, for histograms) into
-    non-trainable `tf.Variable`s inside the traced step, so it works in
-    graph mode, with `jit_compile=True` and with `steps_per_execution > 1`.
+    only, and retraces the train function. On TensorFlow the wrapper copies
+    per-variable gradient norms (and the gradients themselves, for
+    histograms) into non-trainable `tf.Variable`s inside the traced step, so
+    it works in graph mode, with `jit_compile=True` and with
+    `steps_per_execution > 1`. On JAX (whose jitted train step is stateless
+    and calls `apply` through `stateless_apply`) it sends them to the host
+    with `jax.debug.callback`.
     `on_train_end` removes the wrapper and retraces again, so the model, its
     optimizer and `model.save()` are as before.
 
@@ -70,7 +78,7 @@ class GradientStatistics(keras.callbacks.Callback):
     stats.global_norms[:5], stats.verdict.ok
     ```
 
-    Limitations: TensorFlow backend only. With `histogram_freq > 0` a copy of
+    Limitations: TensorFlow and JAX backends. With `histogram_freq > 0` a copy of
     every gradient is kept (as much memory again as the trainable weights).
     With `steps_per_execution > 1`
     every step's norms are recorded but histograms show the last step of
@@ -125,10 +133,12 @@ class GradientStatistics(keras.callbacks.Callback):
         self._writer = None
 
     def on_train_begin(self, logs=None):
-        if keras.backend.backend() != "tensorflow":
+        if keras.backend.backend() not in BACKENDS:
             raise ValueError(
-                "GradientStatistics records gradients inside the TensorFlow "
-                f"train step. Received: backend={keras.backend.backend()!r}"
+                "GradientStatistics records the gradients inside the train step of "
+                f"the {' or '.join(BACKENDS)} backend. Received: "
+                f"backend={keras.backend.backend()!r}. Leave `gradient_statistics` out "
+                "of the recipe's [diagnostics] checks, or set KERAS_BACKEND=tensorflow."
             )
         if getattr(self.model, "optimizer", None) is None:
             raise ValueError("GradientStatistics needs a compiled model (no optimizer).")
@@ -272,6 +282,12 @@ class _OptimizerTap:
         self._index = {id(v): i for i, v in enumerate(self.variables)}
         self.capacity = max(1, int(getattr(model, "steps_per_execution", 1) or 1))
         count = len(self.variables)
+        self._host = None
+        if keras.backend.backend() == "jax":
+            self._host = _HostRecords(keep_gradients)
+            self.gradients = self._host.gradients
+            self._undo = []
+            return
         with model.distribute_strategy.scope():
             self._steps = _buffer(tf.fill([self.capacity], tf.constant(-1, tf.int64)))
             self._loss_steps = _buffer(tf.fill([self.capacity], tf.constant(-1, tf.int64)))
@@ -283,7 +299,7 @@ class _OptimizerTap:
                 if keep_gradients
                 else []
             )
-        self._saved = []
+        self._undo = []
 
     def install(self):
         apply = self.optimizer.apply
@@ -302,26 +318,20 @@ class _OptimizerTap:
             self._record_loss(loss)
             return scale_loss(loss)
 
-        # Instance attributes set through __dict__: Keras' optimizer
-        # __setattr__ would otherwise track them, and the class (every other
-        # optimizer) stays untouched.
-        for owner, name, wrapper in (
-            (self.optimizer, "apply", recording_apply),
-            (self.loss_optimizer, "scale_loss", recording_scale_loss),
-        ):
-            self._saved.append((owner, name, owner.__dict__.get(name)))
-            owner.__dict__[name] = wrapper
+        self._undo = [
+            override_method(self.optimizer, "apply", recording_apply),
+            override_method(self.loss_optimizer, "scale_loss", recording_scale_loss),
+        ]
 
     def remove(self):
-        for owner, name, previous in reversed(self._saved):
-            if previous is None:
-                owner.__dict__.pop(name, None)
-            else:
-                owner.__dict__[name] = previous
-        self._saved = []
+        for undo in reversed(self._undo):
+            undo()
+        self._undo = []
 
     def read(self, after):
         """`(step, loss or None, norms, max_abs)` of the steps recorded after `after`."""
+        if self._host is not None:
+            return self._host.read(after)
         steps = self._steps.numpy()
         fresh = np.argsort(steps)
         fresh = [slot for slot in fresh if steps[slot] > after]
@@ -344,6 +354,8 @@ class _OptimizerTap:
         return iteration, tf.cast(iteration % self.capacity, tf.int32)
 
     def _record_gradients(self, grads, variables):
+        if self._host is not None:
+            return self._host.send_gradients(self._host_gradients(grads, variables), self.optimizer)
         iteration, slot = self._slot()
         norms = [tf.zeros([])] * len(self.variables)
         max_abs = [tf.zeros([])] * len(self.variables)
@@ -360,10 +372,78 @@ class _OptimizerTap:
         _put(self._max_abs, slot, tf.stack(max_abs))
         _put(self._steps, slot, iteration)
 
+    def _host_gradients(self, grads, variables):
+        """Per-variable norms, max |g| (and the gradients) as `keras.ops` tensors."""
+        count = len(self.variables)
+        zero = keras.ops.zeros(())
+        norms, max_abs, kept = [zero] * count, [zero] * count, [None] * count
+        for grad, variable in zip(grads, variables):
+            index = self._index.get(id(variable))
+            if grad is None or index is None:
+                continue
+            grad = keras.ops.cast(grad, "float32")
+            norms[index] = keras.ops.sqrt(keras.ops.sum(keras.ops.square(grad)))
+            max_abs[index] = keras.ops.max(keras.ops.abs(grad))
+            kept[index] = grad
+        kept = [k if k is not None else keras.ops.zeros(v.shape) for k, v in zip(kept, self.variables)]
+        return keras.ops.stack(norms), keras.ops.stack(max_abs), kept
+
     def _record_loss(self, loss):
+        if self._host is not None:
+            return self._host.send_loss(loss, self.optimizer)
         iteration, slot = self._slot()
         _put(self._losses, slot, tf.cast(tf.reduce_sum(loss), tf.float32))
         _put(self._loss_steps, slot, iteration)
+
+
+class _HostRecords:
+    """The JAX tap's store: per-step records sent out of the jitted train
+    step with `jax.debug.callback`, kept on the host by optimizer step."""
+
+    def __init__(self, keep_gradients):
+        self.keep_gradients = keep_gradients
+        self.gradients = []  # the last step's, as NumPy (for histograms)
+        self._records = {}  # step -> {"loss", "norms", "max_abs"}
+
+    def send_gradients(self, values, optimizer):
+        import jax
+
+        norms, max_abs, grads = values
+        iteration = keras.ops.convert_to_tensor(optimizer.iterations)
+        jax.debug.callback(
+            self._receive_gradients, iteration, norms, max_abs,
+            grads if self.keep_gradients else [],
+        )
+
+    def send_loss(self, loss, optimizer):
+        import jax
+
+        iteration = keras.ops.convert_to_tensor(optimizer.iterations)
+        jax.debug.callback(self._receive_loss, iteration, keras.ops.sum(loss))
+
+    def _receive_gradients(self, iteration, norms, max_abs, grads):
+        record = self._records.setdefault(int(iteration), {})
+        record["norms"], record["max_abs"] = np.asarray(norms), np.asarray(max_abs)
+        if grads:
+            self.gradients[:] = [np.asarray(g) for g in grads]
+
+    def _receive_loss(self, iteration, loss):
+        self._records.setdefault(int(iteration), {})["loss"] = float(loss)
+
+    def read(self, after):
+        import jax
+
+        jax.effects_barrier()  # every callback of the steps run so far has arrived
+        fresh = sorted(step for step, record in self._records.items()
+                       if step > after and "norms" in record)
+        records = [
+            (step, self._records[step].get("loss"), self._records[step]["norms"],
+             self._records[step]["max_abs"])
+            for step in fresh
+        ]
+        for step in fresh:
+            del self._records[step]
+        return records
 
 
 def _buffer(initial_value):

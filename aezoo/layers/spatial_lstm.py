@@ -4,7 +4,8 @@
 `TransposedConvLSTM2D`: a conv-LSTM whose input-to-state map is a strided
 convolution (downsampling) or a strided transposed convolution (upsampling)
 and whose state-to-state map is a stride-1 convolution. Subclasses only say
-how the input is projected and what spatial size that gives.
+how the input is projected and what spatial size that gives; the cell
+(`conv_lstm_cells`) says what one time step does to the state.
 
 Why not `keras.layers.RNN` with a cell: it only accepts cells with a flat
 integer output size. Why not Keras' `ConvLSTM2D`: it uses one kernel size for
@@ -21,8 +22,9 @@ Two things make this layer cheaper than the textbook loop:
 import keras
 from keras import ops
 
+from aezoo.layers.conv_lstm_cells import CELL_CLASSES
 
-CELLS = ("lstm", "posted")
+CELLS = tuple(CELL_CLASSES)
 
 
 class SpatialLSTM2D(keras.layers.Layer):
@@ -30,11 +32,13 @@ class SpatialLSTM2D(keras.layers.Layer):
 
     Subclasses implement `_input_kernel_shape(input_channels)`,
     `_project_inputs(frames)` on `(n, rows, cols, channels)` frames, and
-    `_state_spatial_shape(rows, cols)`.
+    `_state_length(length, kernel, stride)`, the state's size along one
+    spatial axis.
 
     Args:
         filters: int, channels of the hidden and cell states.
         kernel_size: int or tuple of 2 ints, input-to-state kernel.
+            Defaults to 3.
         strides: int or tuple of 2 ints, input-to-state strides.
         padding: `"same"` or `"valid"`, input-to-state padding.
         recurrent_kernel_size: int or tuple of 2 ints, state-to-state kernel
@@ -52,13 +56,14 @@ class SpatialLSTM2D(keras.layers.Layer):
         return_sequences: return the hidden state of every step (`True`) or
             of the last step only. Defaults to `True`.
         return_state: also return the final `[h, c]`. Defaults to `False`.
-        cell: `"lstm"` (the standard conv-LSTM cell, default) or `"posted"`:
-            the cell of seed 000, kept to reproduce its failure. Its three
-            gates are single channels shared by all features, its candidate
-            is a ReLU of `[conv(h), conv(x)]` (so the states have
-            `2 * filters` channels), the cell state feeds the gates through
-            a 3x3 convolution, and the output `c * sigmoid(o)` is not
-            squashed: nothing bounds the state.
+        cell: `"lstm"` (`ConvLSTMCell`, the standard conv-LSTM cell,
+            default) or `"posted"` (`PostedConvLSTMCell`): the cell of seed
+            000, kept to reproduce its failure. Its three gates are single
+            channels shared by all features, its candidate is a ReLU of
+            `[conv(h), conv(x)]` (so the states have `2 * filters`
+            channels), the cell state feeds the gates through a 3x3
+            convolution, and the output `c * sigmoid(o)` is not squashed:
+            nothing bounds the state.
         layer_norm: if `True` (`cell="lstm"` only), the input-to-state and
             the state-to-state maps of the gates are each normalized per
             example over rows, columns and channels, then scaled per
@@ -81,7 +86,7 @@ class SpatialLSTM2D(keras.layers.Layer):
     def __init__(
         self,
         filters,
-        kernel_size,
+        kernel_size=3,
         strides=2,
         padding="same",
         recurrent_kernel_size=3,
@@ -144,24 +149,29 @@ class SpatialLSTM2D(keras.layers.Layer):
             raise ValueError(
                 f"`layer_norm` must be True or False. Received: layer_norm={layer_norm!r}"
             )
-        if layer_norm and cell != "lstm":
-            raise ValueError(
-                "`layer_norm=True` normalizes the gates of the standard cell: "
-                f"use cell='lstm'. Received: cell={cell!r}"
-            )
         self.layer_norm = layer_norm
+        # The cell object that `cell` names: channel counts, state-side
+        # weights and the step.
+        self.recurrent_cell = CELL_CLASSES[cell](
+            filters, self.activation, self.recurrent_activation, layer_norm
+        )
         self.input_spec = keras.layers.InputSpec(ndim=5)
 
     @property
     def state_channels(self):
         """Channels of `h` and `c`: `filters`, or `2 * filters` for the posted cell."""
-        return self.filters if self.cell == "lstm" else 2 * self.filters
+        return self.recurrent_cell.state_channels
 
     @property
     def projection_channels(self):
         """Channels of the input map: 4 gates, or the posted cell's
         `filters` candidate channels + 3 gates."""
-        return 4 * self.filters if self.cell == "lstm" else self.filters + 3
+        return self.recurrent_cell.projection_channels
+
+    @property
+    def bias(self):
+        """The cell's bias (`None` without `use_bias`); after `build`."""
+        return self.recurrent_cell.bias
 
     # -- subclass hooks -------------------------------------------------------
 
@@ -171,8 +181,14 @@ class SpatialLSTM2D(keras.layers.Layer):
     def _project_inputs(self, frames):
         raise NotImplementedError
 
-    def _state_spatial_shape(self, rows, cols):
+    def _state_length(self, length, kernel, stride):
         raise NotImplementedError
+
+    def _state_spatial_shape(self, rows, cols):
+        return tuple(
+            self._state_length(n, k, s)
+            for n, k, s in zip((rows, cols), self.kernel_size, self.strides)
+        )
 
     # -- Keras API --------------------------------------------------------------
 
@@ -204,106 +220,14 @@ class SpatialLSTM2D(keras.layers.Layer):
             initializer=self.kernel_initializer,
             regularizer=self.kernel_regularizer,
         )
-        self.recurrent_kernel = self.add_weight(
-            name="recurrent_kernel",
-            shape=self.recurrent_kernel_size + (self.state_channels, self.projection_channels),
-            initializer=self.recurrent_initializer,
-            regularizer=self.recurrent_regularizer,
-        )
-        if self.cell == "posted":
-            self.cell_kernel = self.add_weight(
-                name="cell_kernel",
-                shape=self.recurrent_kernel_size + (self.state_channels, 3),
-                initializer=self.recurrent_initializer,
-                regularizer=self.recurrent_regularizer,
-            )
-        if self.use_bias and self.cell == "posted":
-            # The post's h_bias (on [conv(h), conv(x)]) then its gate_bias.
-            self.bias = self.add_weight(
-                name="bias",
-                shape=(self.state_channels + 3,),
-                initializer=self.bias_initializer,
-                regularizer=self.bias_regularizer,
-            )
-        elif self.use_bias:
-            if self.unit_forget_bias:
-                base = self.bias_initializer
-                filters = self.filters
-
-                def bias_initializer(shape, dtype=None):
-                    return ops.concatenate(
-                        [
-                            base((filters,), dtype=dtype),
-                            ops.ones((filters,), dtype=dtype),
-                            base((2 * filters,), dtype=dtype),
-                        ]
-                    )
-
-            else:
-                bias_initializer = self.bias_initializer
-            self.bias = self.add_weight(
-                name="bias",
-                shape=(4 * self.filters,),
-                initializer=bias_initializer,
-                regularizer=self.bias_regularizer,
-            )
-        else:
-            self.bias = None
-        if self.layer_norm:
-            self.input_norm_scale = self.add_weight(
-                name="input_norm_scale", shape=(self.projection_channels,), initializer="ones"
-            )
-            self.recurrent_norm_scale = self.add_weight(
-                name="recurrent_norm_scale", shape=(self.projection_channels,), initializer="ones"
-            )
-
-    def _normalized(self, maps, scale):
-        """`maps` normalized per example over rows, columns and channels, times `scale`."""
-        mean, variance = ops.moments(maps, axes=[-3, -2, -1], keepdims=True)
-        return (maps - mean) * ops.rsqrt(variance + 1e-5) * scale
-
-    def _step(self, projected_t, h, c):
-        if self.cell == "posted":
-            return self._posted_step(projected_t, h, c)
-        recurrent = ops.conv(h, self.recurrent_kernel, strides=1, padding="same")
-        if self.layer_norm:
-            recurrent = self._normalized(recurrent, self.recurrent_norm_scale)
-        z = projected_t + recurrent
-        i, f, g, o = ops.split(z, 4, axis=-1)
-        c = self.recurrent_activation(f) * c + self.recurrent_activation(
-            i
-        ) * self.activation(g)
-        h = self.recurrent_activation(o) * self.activation(c)
-        return h, c
-
-    def _posted_step(self, projected_t, h, c):
-        """Seed 000's cell, as posted (see the `cell` argument)."""
-        filters = self.filters
-        h_map = ops.conv(h, self.recurrent_kernel, strides=1, padding="same")
-        gates = (
-            projected_t[..., filters:]
-            + h_map[..., filters:]
-            + ops.conv(c, self.cell_kernel, strides=1, padding="same")
-        )
-        candidate = ops.concatenate([h_map[..., :filters], projected_t[..., :filters]], axis=-1)
-        if self.bias is not None:
-            candidate = candidate + self.bias[: 2 * filters]
-            gates = gates + self.bias[2 * filters :]
-        i, f, o = ops.split(self.recurrent_activation(gates), 3, axis=-1)
-        c = ops.relu(candidate) * i + c * f
-        h = c * o
-        return h, c
+        self.recurrent_cell.build(self)
 
     def call(self, inputs, initial_state=None, training=None):
         batch = ops.shape(inputs)[0]
         time = ops.shape(inputs)[1]
         rows, cols, channels = inputs.shape[2], inputs.shape[3], inputs.shape[4]
         frames = ops.reshape(inputs, (-1, rows, cols, channels))
-        projected = self._project_inputs(frames)
-        if self.layer_norm:
-            projected = self._normalized(projected, self.input_norm_scale)
-        if self.bias is not None and self.cell == "lstm":
-            projected = projected + self.bias
+        projected = self.recurrent_cell.prepare_inputs(self._project_inputs(frames))
         state_rows, state_cols, _ = self.state_shape
         projected = ops.reshape(
             projected, (batch, time, state_rows, state_cols, self.projection_channels)
@@ -338,14 +262,14 @@ class SpatialLSTM2D(keras.layers.Layer):
                 )
             outputs = []
             for t in range(steps):
-                h, c = self._step(projected[:, t], h, c)
+                h, c = self.recurrent_cell.step(projected[:, t], h, c)
                 outputs.append(h)
             sequence = ops.stack(outputs, axis=1) if self.return_sequences else None
         else:
             # keras.ops.scan (TF backend) wants per-step outputs shaped like
             # the carry: the carry is the pair (h, c), and so is each output.
             def step(carry, projected_t):
-                carry = self._step(projected_t, *carry)
+                carry = self.recurrent_cell.step(projected_t, *carry)
                 return carry, carry
 
             (h, c), (hs, _) = ops.scan(step, (h, c), ops.moveaxis(projected, 1, 0))
@@ -423,16 +347,3 @@ def _pair(name, value):
         )
     return value
 
-
-def conv_output_length(length, kernel, stride, padding):
-    """Output length of a strided convolution along one axis."""
-    if padding == "same":
-        return -(-length // stride)
-    return (length - kernel) // stride + 1
-
-
-def conv_transpose_output_length(length, kernel, stride, padding):
-    """Output length of a strided transposed convolution along one axis."""
-    if padding == "same":
-        return length * stride
-    return (length - 1) * stride + max(kernel, stride)

@@ -3,7 +3,7 @@
 import keras
 from keras import ops
 
-from aezoo.layers.spatial_lstm import SpatialLSTM2D, conv_output_length
+from aezoo.layers.spatial_lstm import SpatialLSTM2D
 
 
 @keras.saving.register_keras_serializable(package="aezoo")
@@ -27,8 +27,8 @@ class StridedConvLSTM2D(SpatialLSTM2D):
         recurrent_kernel_size: state-to-state kernel (stride 1, `"same"`).
             Defaults to 3.
         **kwargs: see `SpatialLSTM2D` (activations, initializers,
-            regularizers, `return_sequences`, `return_state`, `unroll`) and
-            the base `Layer` arguments.
+            regularizers, `return_sequences`, `return_state`, `unroll`,
+            `cell`, `layer_norm`) and the base `Layer` arguments.
 
     Call arguments:
         inputs: `(batch, time, rows, cols, channels)` tensor.
@@ -50,19 +50,13 @@ class StridedConvLSTM2D(SpatialLSTM2D):
     (2, 5, 8, 8, 8)
     """
 
-    def __init__(self, filters, kernel_size=3, strides=2, padding="same", **kwargs):
-        super().__init__(
-            filters, kernel_size, strides=strides, padding=padding, **kwargs
-        )
-
     def _input_kernel_shape(self, input_channels):
         return self.kernel_size + (input_channels, self.projection_channels)
 
     def _project_inputs(self, frames):
         return ops.conv(frames, self.kernel, strides=self.strides, padding=self.padding)
 
-    def _state_spatial_shape(self, rows, cols):
-        return tuple(
-            conv_output_length(n, k, s, self.padding)
-            for n, k, s in zip((rows, cols), self.kernel_size, self.strides)
-        )
+    def _state_length(self, length, kernel, stride):
+        if self.padding == "same":
+            return -(-length // stride)
+        return (length - kernel) // stride + 1

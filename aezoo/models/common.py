@@ -1,6 +1,18 @@
-"""Helpers every model family uses: argument checks and compilation."""
+"""Helpers every model family uses: argument checks and compilation.
+
+The generic checks (`check_int`, `check_float`, `check_bool`,
+`check_choice`, `check_int_tuple`) are `aezoo.validation`'s, imported here
+for the families (`common.check_int(...)`); the Keras-specific ones
+(`activation`, `check_initializer`) are here.
+"""
 
 import keras
+
+from aezoo.validation import check_bool  # noqa: F401 (for the families)
+from aezoo.validation import check_choice
+from aezoo.validation import check_float
+from aezoo.validation import check_int  # noqa: F401 (for the families)
+from aezoo.validation import check_int_tuple  # noqa: F401 (for the families)
 
 OPTIMIZERS = {
     "adam": keras.optimizers.Adam,
@@ -13,74 +25,6 @@ OPTIMIZERS = {
 # what makes TensorFlow fail to allocate (a code of 2**40 units).
 MAX_UNITS = 1 << 16  # units, filters, code and input sizes, classes, steps
 MAX_LAYERS = 1 << 10  # layer counts
-
-
-def check_int(name, value, minimum=1, maximum=None):
-    if (
-        not isinstance(value, int)
-        or isinstance(value, bool)
-        or value < minimum
-        or (maximum is not None and value > maximum)
-    ):
-        raise ValueError(
-            f"`{name}` must be an integer >= {minimum}{_at_most(maximum)}. "
-            f"Received: {name}={value!r}"
-        )
-    return value
-
-
-def _at_most(maximum):
-    return "" if maximum is None else f" and <= {maximum}"
-
-
-def check_float(name, value, minimum=0.0, allow_none=False, strict=False):
-    if value is None and allow_none:
-        return None
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-    ok = ok and (value > minimum if strict else value >= minimum)
-    if not ok or value != value:  # NaN
-        relation = ">" if strict else ">="
-        none = " or None" if allow_none else ""
-        raise ValueError(
-            f"`{name}` must be a number {relation} {minimum}{none}. "
-            f"Received: {name}={value!r}"
-        )
-    return float(value)
-
-
-def check_bool(name, value):
-    if not isinstance(value, bool):
-        raise ValueError(f"`{name}` must be True or False. Received: {name}={value!r}")
-    return value
-
-
-def check_choice(name, value, choices):
-    if value not in choices:
-        raise ValueError(
-            f"`{name}` must be one of {', '.join(map(repr, choices))}. "
-            f"Received: {name}={value!r}"
-        )
-    return value
-
-
-def check_int_tuple(name, value, minimum=1, length=None, maximum=None):
-    values = tuple(value) if isinstance(value, (list, tuple)) else None
-    ok = values is not None and len(values) >= 1
-    ok = ok and all(
-        isinstance(v, int)
-        and not isinstance(v, bool)
-        and v >= minimum
-        and (maximum is None or v <= maximum)
-        for v in values
-    )
-    ok = ok and (length is None or len(values) == length)
-    if not ok:
-        size = f"{length} " if length is not None else "a non-empty list of "
-        raise ValueError(
-            f"`{name}` must be {size}integers >= {minimum}{_at_most(maximum)}. "
-            f"Received: {name}={value!r}"
-        )
-    return values
 
 
 def activation(name, value):

@@ -52,11 +52,11 @@ def _layer_flops(layer):
             positions = in_shape[2] * in_shape[3]
         else:
             positions = state_rows * state_cols
-        # State map: h -> all projections (and, for the posted cell, c -> 3 gates).
-        extra = 3 if layer.cell == "posted" else 0
+        # State map: h -> the cell's state-map outputs (for the posted cell
+        # also c -> 3 gates: `PostedConvLSTMCell.state_map_channels`).
         state_map = (
             2 * math.prod(layer.recurrent_kernel_size) * state_channels
-            * (layer.projection_channels + extra)
+            * layer.recurrent_cell.state_map_channels
         )
         return time * (positions * input_map + state_rows * state_cols * state_map)
     if isinstance(layer, keras.layers.ConvLSTM2D):

@@ -17,11 +17,17 @@ the steps of an uninterrupted run. The backup of an epoch's last step is
 written at the epoch's end, after the callbacks before it in the list (the
 history row, the checkpoints); rows a killed call wrote for epochs the
 backup does not hold are dropped from `history_file` when the run resumes.
+The private parts of `BackupAndRestore` it sets are reached through
+`aezoo.keras_workarounds` (`resume_at_epoch`, `save_backup`).
 """
 
 import pathlib
 
 import keras
+
+from aezoo.keras_workarounds import restored_epoch
+from aezoo.keras_workarounds import resume_at_epoch
+from aezoo.keras_workarounds import save_backup
 
 
 class ResumableBackup(keras.callbacks.BackupAndRestore):
@@ -56,16 +62,14 @@ class ResumableBackup(keras.callbacks.BackupAndRestore):
 
     def on_train_begin(self, logs=None):
         super().on_train_begin(logs)
-        epoch = self.model._initial_epoch or 0
+        epoch = restored_epoch(self.model)
         optimizer = self.model.optimizer
         self._resumed_steps = 0
         if self.steps_per_epoch and optimizer is not None and optimizer.built:
             epoch, self._resumed_steps = divmod(
                 int(optimizer.iterations.numpy()), self.steps_per_epoch
             )
-        self.model._initial_epoch = epoch
-        # Keras leaves this at 0 after a restore (see the module docstring).
-        self._current_epoch = epoch
+        resume_at_epoch(self.model, self, epoch)
         if self.history_file is not None:
             _drop_rows_from(self.history_file, epoch)
 
@@ -88,8 +92,7 @@ class ResumableBackup(keras.callbacks.BackupAndRestore):
             self._ended_epoch_early = False
         super().on_epoch_end(epoch, logs)
         if self.save_freq != "epoch":
-            self._batches_seen_since_last_saving = 0
-            self._save_model()
+            save_backup(self)
 
 
 def _drop_rows_from(history_file, epoch):

@@ -1,18 +1,18 @@
-"""Matplotlib pictures of a run: curves, reconstructions, frames, filters.
+"""The pictures of a run: its loss curves, and what the trained model does.
 
-Every function writes one PNG (or GIF) and returns its path. The Agg
-backend is used, so no display is needed.
+`loss_curves` draws a run's history; `model_pictures` and
+`prediction_picture` ask the model's family (`aezoo.family.ModelFamily`)
+for its pictures, drawn with `aezoo.drawing`'s primitives. Every function
+writes PNG (or GIF) files and returns their paths.
 """
 
 import csv
 import pathlib
 
-import matplotlib
+from aezoo import drawing  # sets matplotlib's Agg backend
+from aezoo import registry
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib import animation  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402, I001  (after the backend is set)
 
 
 def loss_curves(history_csv, path, gradient_log=None):
@@ -48,192 +48,41 @@ def loss_curves(history_csv, path, gradient_log=None):
         axis.set_yscale("log")
         axis.set_title("per step")
         axis.legend()
-    return _save(figure, path)
+    return drawing.save(figure, path)
 
 
-def image_pairs(inputs, outputs, path, count=10, title="inputs (top) vs reconstructions (bottom)"):
-    """Rows of input images above their reconstructions (28x28 or flat 784)."""
-    inputs, outputs = _as_images(inputs[:count]), _as_images(outputs[:count])
-    figure, axes = plt.subplots(2, len(inputs), figsize=(len(inputs) * 1.1, 2.4), squeeze=False)
-    for column, (a, b) in enumerate(zip(inputs, outputs)):
-        for row, image in enumerate((a, b)):
-            axes[row, column].imshow(image, cmap="gray", vmin=0, vmax=1)
-            axes[row, column].axis("off")
-    figure.suptitle(title, fontsize=9)
-    return _save(figure, path)
-
-
-def filters_grid(kernel, path, title="hidden units' input weights"):
-    """Each hidden unit's incoming weights `(784, units)` as a 28x28 tile."""
-    kernel = np.asarray(kernel)
-    units = kernel.shape[1]
-    side = int(np.ceil(np.sqrt(units)))
-    tiles = np.zeros((side * 29, side * 29))
-    for unit in range(units):
-        weights = kernel[:, unit].reshape(28, 28)
-        scale = np.abs(weights).max() or 1.0
-        row, column = divmod(unit, side)
-        tiles[row * 29 : row * 29 + 28, column * 29 : column * 29 + 28] = weights / scale
-    figure = plt.figure(figsize=(8, 8))
-    plt.imshow(tiles, cmap="gray", vmin=-1, vmax=1)
-    plt.axis("off")
-    plt.title(title)
-    return _save(figure, path)
-
-
-def frame_rows(rows, path, labels):
-    """Rows of video frames: `rows` is a list of `(frames, H, W, 1)` arrays."""
-    frames = max(len(r) for r in rows)
-    figure, axes = plt.subplots(
-        len(rows), frames, figsize=(frames * 0.9, len(rows) * 1.0), squeeze=False
-    )
-    for row, (video, label) in enumerate(zip(rows, labels)):
-        for column in range(frames):
-            axis = axes[row, column]
-            axis.axis("off")
-            if column < len(video):
-                axis.imshow(video[column, ..., 0], cmap="gray", vmin=0, vmax=1)
-        axes[row, 0].set_title(label, fontsize=7, loc="left")
-    return _save(figure, path)
-
-
-def frames_gif(panels, path, fps=4):
-    """An animated GIF of side-by-side panels of video frames.
-
-    Args:
-        panels: one list per panel of `(frames, label)` segments, played one
-            after another; every panel has as many frames in all. Each frame
-            is titled with its segment's label and its number in the segment
-            (`gif_titles`), so input frames read "input 3", never "predicted".
-        path: the GIF to write.
-        fps: frames per second.
-    """
-    titles = [gif_titles(segments) for segments in panels]
-    videos = [np.concatenate([frames for frames, _ in segments]) for segments in panels]
-    if len({len(video) for video in videos}) != 1:
-        raise ValueError(f"every panel needs as many frames; got {[len(v) for v in videos]}")
-    figure, axes = plt.subplots(1, len(panels), figsize=(2 * len(panels), 2.2), squeeze=False)
-    images, headings = [], []
-    for axis, video, panel_titles in zip(axes[0], videos, titles):
-        axis.axis("off")
-        headings.append(axis.set_title(panel_titles[0], fontsize=8))
-        images.append(axis.imshow(video[0, ..., 0], cmap="gray", vmin=0, vmax=1))
-
-    def update(index):
-        for image, heading, video, panel_titles in zip(images, headings, videos, titles):
-            image.set_data(video[index, ..., 0])
-            heading.set_text(panel_titles[index])
-        return images + headings
-
-    movie = animation.FuncAnimation(figure, update, frames=len(videos[0]))
-    path = pathlib.Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    movie.save(path, writer=animation.PillowWriter(fps=fps))
-    plt.close(figure)
-    return path
-
-
-def gif_titles(segments):
-    """The title of each frame of `frames_gif` segments: `"label k"`, k from 1."""
-    return [f"{label} {k}" for frames, label in segments for k in range(1, len(frames) + 1)]
-
-
-def model_pictures(model, name, inputs, targets, folder):
+def model_pictures(model, family, inputs, targets, folder):
     """The pictures that show what a trained registry model does.
 
     Args:
         model: the trained model.
-        name: its registry name.
+        family: its `aezoo.family.ModelFamily`, or its registry name.
         inputs, targets: one evaluation batch (NumPy).
         folder: where to write.
 
     Returns:
-        The list of paths written.
+        The list of paths written (none for a family without pictures).
     """
-    folder = pathlib.Path(folder)
-    if name == "convlstm_bidir_predictor":
-        predicted = model.predict_on_batch(inputs[:1])
-        past_true = targets["past"][0][::-1]
-        past_pred = predicted["past"][0][::-1]
-        rows = [inputs[0], targets["future"][0], predicted["future"][0], past_true, past_pred]
-        labels = [
-            "input frames", "true future", "predicted future",
-            "true past (oldest first)", "predicted past (oldest first)",
-        ]
-        return [
-            frame_rows(rows, folder / "frames.png", labels),
-            frames_gif(
-                [
-                    [(inputs[0], "input"), (targets["future"][0], "true future")],
-                    [(inputs[0], "input"), (predicted["future"][0], "predicted future")],
-                ],
-                folder / "future.gif",
-            ),
-        ]
-    if name in ("conv_autoencoder", "sparse_autoencoder"):
-        paths = [image_pairs(inputs, model.predict_on_batch(inputs[:10]), folder / "reconstructions.png")]
-        if name == "sparse_autoencoder":
-            paths.append(filters_grid(model.get_layer("hidden").kernel, folder / "filters.png"))
-        return paths
-    if name == "mlp_autoencoder":
-        return [estimate_plot(inputs, model.predict_on_batch(inputs), folder / "estimates.png")]
-    if name == "lstm_sequence_classifier":
-        return [classes_plot(inputs[0], targets[0], model.predict_on_batch(inputs[:1])[0],
-                             folder / "classes.png")]
-    return []
+    family = _family(family)
+    if family.pictures is None:
+        return []
+    return family.pictures(model, inputs, targets, pathlib.Path(folder))
 
 
-def estimate_plot(inputs, estimates, path):
-    """Estimate against input for a 1-D autoencoder (the identity is ideal)."""
-    figure, axis = plt.subplots(figsize=(3.5, 3.2))
-    axis.plot([-1, 1], [-1, 1], color="0.8", linewidth=3, label="identity")
-    axis.scatter(np.ravel(inputs), np.ravel(estimates), s=8, label="estimate")
-    axis.set_xlabel("input")
-    axis.set_ylabel("estimate")
-    axis.legend(fontsize=7)
-    return _save(figure, path)
-
-
-def classes_plot(bits, classes, probabilities, path, scored=None):
-    """A bit sequence, its true per-step classes and the predicted ones.
-
-    Steps that are not scored (weight 0: step 0 has no previous bit, so its
-    class is undefined) are shaded and their prediction drawn in grey.
-
-    Args:
-        scored: per-step sample weights. Defaults to the task's: every step
-            but step 0.
-    """
-    steps = np.arange(len(bits))
-    if scored is None:
-        scored = steps > 0
-    scored = np.ravel(scored) > 0
-    predicted = np.argmax(probabilities, axis=-1)
-    figure, (top, bottom) = plt.subplots(2, 1, figsize=(6, 3), sharex=True)
-    top.step(steps, np.ravel(bits), where="mid")
-    top.set_ylabel("bit")
-    for step in steps[~scored]:
-        label = "not scored (no previous bit)" if step == steps[~scored][0] else None
-        bottom.axvspan(step - 0.5, step + 0.5, color="0.88", label=label)
-    bottom.plot(steps, np.ravel(classes), "o", markersize=8, fillstyle="none", label="true")
-    bottom.plot(steps[scored], predicted[scored], "x", label="predicted")
-    bottom.plot(steps[~scored], predicted[~scored], "x", color="0.6")
-    bottom.set_ylabel("class")
-    bottom.set_xlabel("step")
-    bottom.legend(fontsize=7, ncol=3)
-    return _save(figure, path)
-
-
-def prediction_picture(name, inputs, outputs, path, output=None):
+def prediction_picture(family, inputs, outputs, path, output=None):
     """The picture of an `aezoo predict` call: `.png` (images or frame rows)
     or `.gif` (the input frames, then the predicted ones).
 
     Args:
-        name: the registry name of the model.
+        family: the model's `aezoo.family.ModelFamily`, or its registry name.
         inputs: the batch the model was given.
         outputs: its outputs (an array, or a dict of named arrays).
         path: the `.png` or `.gif` to write.
         output: the named output to draw; defaults to the first.
+
+    Raises:
+        ValueError: another suffix, an unknown output, or a family without
+            prediction pictures (or without GIFs, for `.gif`).
     """
     path = pathlib.Path(path)
     if path.suffix not in (".png", ".gif"):
@@ -242,38 +91,9 @@ def prediction_picture(name, inputs, outputs, path, output=None):
         output = output or next(iter(outputs))
         if output not in outputs:
             raise ValueError(f"--output must be one of {sorted(outputs)}; got {output!r}")
-    if name == "convlstm_bidir_predictor":
-        frames, label = outputs[output][0], f"predicted {output}"
-        if output in _NEWEST_FIRST:
-            frames, label = frames[::-1], f"{label} (oldest first)"
-        if path.suffix == ".gif":
-            return frames_gif([[(inputs[0], "input"), (frames, label)]], path)
-        return frame_rows([inputs[0], frames], path, ["input frames", label])
-    if path.suffix == ".gif":
-        raise ValueError(f"a .gif picture is for frame predictors; use .png for {name}")
-    if name in ("conv_autoencoder", "sparse_autoencoder"):
-        return image_pairs(inputs, outputs, path)
-    if name == "mlp_autoencoder":
-        return estimate_plot(inputs, outputs, path)
-    raise ValueError(f"aezoo has no prediction picture for {name}")
+    family = _family(family)
+    return family.require("prediction_picture")(inputs, outputs, path, output)
 
 
-# Frame outputs that hold their frames newest first (the predictor's past),
-# drawn oldest first.
-_NEWEST_FIRST = ("past",)
-
-
-def _as_images(batch):
-    batch = np.asarray(batch)
-    if batch.ndim == 2:
-        batch = batch.reshape(len(batch), 28, 28)
-    return batch.reshape(batch.shape[:3])
-
-
-def _save(figure, path):
-    path = pathlib.Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.tight_layout()
-    figure.savefig(path, dpi=90)
-    plt.close(figure)
-    return path
+def _family(family):
+    return registry.get_model_info(family) if isinstance(family, str) else family

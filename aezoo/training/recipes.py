@@ -107,7 +107,20 @@ def default_recipes_dir():
 
 
 def recipe_path(name, preset="default", recipes_dir=None):
-    return pathlib.Path(recipes_dir or default_recipes_dir()) / f"{name}.{preset}.toml"
+    """Where the recipe of `name` and `preset` is: in `recipes_dir`, else in
+    the family's own `recipes_dir` (a plugin's), else in aezoo's recipes."""
+    folder = recipes_dir or _family_recipes_dir(name) or default_recipes_dir()
+    return pathlib.Path(folder) / f"{name}.{preset}.toml"
+
+
+def _family_recipes_dir(name):
+    """The `recipes_dir` of the registered family `name`, or `None`."""
+    from aezoo import registry
+
+    try:
+        return registry.get_model_info(name).recipes_dir
+    except ValueError:  # not a registered name: the "no recipe" error says so
+        return None
 
 
 def load_recipe(name_or_path, preset=None, recipes_dir=None):

@@ -9,7 +9,7 @@ best model.
 from aezoo.tuning.hypermodel import AezooHyperModel
 from aezoo.tuning.hypermodel import hypermodel
 from aezoo.tuning.search import TUNERS
-from aezoo.tuning.search import SearchFailedError
+from aezoo.tuning.runner import SearchFailedError
 from aezoo.tuning.search import TuneResult
 from aezoo.tuning.search import distributed_role
 from aezoo.tuning.search import tune

@@ -4,16 +4,15 @@ import keras_tuner
 import tensorflow as tf
 
 from aezoo import registry
-from aezoo.training.trainer import build_training_state
-from aezoo.tuning import spaces
+from aezoo.keras_workarounds import build_training_state
 
 
 class AezooHyperModel(keras_tuner.HyperModel):
     """Builds a registered model at one point of its search space.
 
-    Each `build(hp)` declares the space's hyperparameters on `hp` (see
-    `aezoo.tuning.spaces`) and calls `aezoo.build(name, preset,
-    **base_overrides, **point)`, so every trial is a compiled aezoo model
+    Each `build(hp)` declares the space's hyperparameters on `hp` (its
+    family's `search_space`) and builds the model as `aezoo.build(name,
+    preset, **base_overrides, **point)` would, so every trial is a compiled aezoo model
     with the model's own loss, metrics and optimizer.
 
     Args:
@@ -32,9 +31,10 @@ class AezooHyperModel(keras_tuner.HyperModel):
     """
 
     def __init__(self, model_name, preset="default", base_overrides=None):
-        self.space = spaces.get_space(model_name)
+        self.family = registry.get_model_info(model_name)
+        self.space = self.family.require("search_space")
         base_overrides = dict(base_overrides or {})
-        registry.get_config(model_name, preset, **base_overrides)
+        self.family.config(preset, **base_overrides)  # fails early on a bad preset or override
         super().__init__(name=model_name)
         self.model_name = model_name
         self.preset = preset
@@ -46,7 +46,11 @@ class AezooHyperModel(keras_tuner.HyperModel):
         return {**self.base_overrides, **self.space.overrides(values)}
 
     def build(self, hp):
-        return registry.build(self.model_name, self.preset, **self.overrides(hp))
+        return self.build_from(self.overrides(hp))
+
+    def build_from(self, overrides):
+        """The compiled model of the preset under `overrides` (a point's)."""
+        return self.family.build(self.family.config(self.preset, **overrides))
 
     def fit(self, hp, model, x=None, *args, **kwargs):
         """`model.fit(x, *args, **kwargs)`, where `x` may also be a function
@@ -55,7 +59,7 @@ class AezooHyperModel(keras_tuner.HyperModel):
         the process. The model's training state is built first, eagerly,
         from a batch of the validation (or training) dataset, so that what
         a trial leaves behind after `clear_session` is only its traced
-        graphs (see `aezoo.training.trainer.build_training_state`).
+        graphs (see `aezoo.keras_workarounds.build_training_state`).
         """
         if callable(x):
             x = x()
@@ -70,7 +74,7 @@ def hypermodel(name, preset="default", **base_overrides):
 
     Args:
         name: a registered model name with a search space
-            (`aezoo.tuning.SPACES`).
+            (its family's `search_space`; see `aezoo.tuning.SPACES`).
         preset: the preset whose configuration the search overrides.
         **base_overrides: fixed configuration overrides under the tuned
             ones.

@@ -5,23 +5,31 @@ TensorFlow keeps every traced graph of a process alive, even after
 search in one process grows by a few MB (small models) to tens of MB
 (conv models) per trial. `tune(..., trial_processes=True)` (the default)
 therefore runs each trial in a fresh Python process: the parent never
-trains; each child reloads the search from its folder (KerasTuner's own
-resume), runs one trial, saves it and exits, returning all its memory.
+trains (`run_search`); each child reloads the search from its folder
+(KerasTuner's own resume), runs one trial with the search runner
+(`aezoo.tuning.runner.run_search`), saves it and exits, returning all its
+memory.
 
 The child dies with its parent (Linux `PR_SET_PDEATHSIG`), so a killed
 search leaves no orphan training on; the trial it was running is run
 again on resume, as in one process.
 
-Run as a module by `tune`, not by hand:
+The child is run as a module by `run_search`, not by hand:
 `python -m aezoo.tuning.trial_process ARGS.json RESULT.json`.
 """
 
 import json
 import os
+import pathlib
+import shutil
 import signal
 import subprocess
 import sys
 
+from aezoo.tuning import runner
+from aezoo.tuning.hypermodel import hypermodel as make_hypermodel
+
+MAX_CONSECUTIVE_FAILED_TRIALS = 3  # KerasTuner's default
 TRIAL_STATUSES_FILE = "trial_statuses"
 ERROR = "error"
 # Errors of the user's making (bad values, missing data, a missing optional
@@ -29,8 +37,56 @@ ERROR = "error"
 _USER_ERRORS = (ImportError, FileNotFoundError, ValueError)
 
 
-def run_one_trial(tune_kwargs, result_path):
-    """Runs `tune(**tune_kwargs)` for one trial in a child process.
+def run_search(plan, hypermodel, *, overwrite=False, clock):
+    """Runs the search of `plan` one trial per child process, until no
+    trial is left; stops like KerasTuner after
+    `MAX_CONSECUTIVE_FAILED_TRIALS` failed trials in a row.
+
+    Args:
+        plan: a `aezoo.tuning.runner.SearchPlan`.
+        hypermodel: the plan's hypermodel (to reload the search at the end).
+        overwrite: delete the folder's KerasTuner project first.
+            Defaults to `False` (resume).
+        clock: the search's `aezoo.tuning.runner.SearchClock`.
+
+    Returns:
+        A `aezoo.tuning.runner.SearchRun`, its tuner reloaded from the
+        folder after the last trial.
+
+    Raises:
+        ImportError, FileNotFoundError, ValueError: a trial process raised it.
+        SearchFailedError: a trial process failed otherwise, or too many
+            trials in a row failed.
+    """
+    project = plan.directory / runner.PROJECT
+    if overwrite:
+        shutil.rmtree(project, ignore_errors=True)
+    resumed = len(list(project.glob("trial_*/trial.json")))
+    statuses = []
+    failed_in_a_row = 0
+    while True:
+        ran = _run_one_trial(plan, clock.origin, plan.directory / ".trial_process.json")
+        clock.save()
+        if not ran:
+            return runner.SearchRun(runner.open_tuner(plan, hypermodel), resumed, statuses)
+        statuses.extend(ran)
+        for status in ran:
+            failed_in_a_row = failed_in_a_row + 1 if status == "FAILED" else 0
+        if failed_in_a_row >= MAX_CONSECUTIVE_FAILED_TRIALS:
+            raise runner.SearchFailedError(
+                f"{failed_in_a_row} trials in a row of the search in {plan.directory} failed; "
+                f"stopped. Each trial's error is in {project}/trial_*/trial.json "
+                "(`message`). Fix the cause and rerun the same command to resume."
+            )
+
+
+def _run_one_trial(plan, clock_origin, result_path):
+    """Runs one trial of the search of `plan` in a child process.
+
+    Args:
+        plan: a `aezoo.tuning.runner.SearchPlan`.
+        clock_origin: the `origin` of the search's `SearchClock`.
+        result_path: where the child writes its result (a `pathlib.Path`).
 
     Returns:
         The statuses of the trials the child ran (`[]` when the search had
@@ -42,10 +98,8 @@ def run_one_trial(tune_kwargs, result_path):
         SearchFailedError: the child failed otherwise (its exit code and the
             end of its error output are in the message).
     """
-    from aezoo.tuning.search import SearchFailedError
-
     args_path = result_path.with_name(result_path.name + ".args.json")
-    args_path.write_text(json.dumps(tune_kwargs))
+    args_path.write_text(json.dumps({"plan": plan.to_dict(), "clock_origin": clock_origin}))
     result_path.unlink(missing_ok=True)
     command = [sys.executable, "-m", "aezoo.tuning.trial_process", str(args_path), str(result_path)]
     process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True,
@@ -65,15 +119,14 @@ def run_one_trial(tune_kwargs, result_path):
         raise kind(result[ERROR]["message"])
     if process.returncode != 0 or TRIAL_STATUSES_FILE not in result:
         tail = "\n".join(stderr.strip().splitlines()[-15:])
-        raise SearchFailedError(
-            f"The trial process of the search in {tune_kwargs['directory']} failed "
+        raise runner.SearchFailedError(
+            f"The trial process of the search in {plan.directory} failed "
             f"(exit code {process.returncode}). Its last error output:\n{tail}\n"
             "Fix the cause and rerun the same command: the search resumes."
         )
-    statuses = result[TRIAL_STATUSES_FILE]
-    if tune_kwargs.get("verbose"):
+    if plan.verbose:
         sys.stderr.write(_without_tensorflow_noise(stderr))
-    return statuses
+    return result[TRIAL_STATUSES_FILE]
 
 
 def _without_tensorflow_noise(stderr):
@@ -96,18 +149,24 @@ def _die_with_parent():
 
 
 def main(argv=None):
-    from aezoo.tuning.search import tune
-
+    """The child: runs one trial of the search its arguments file describes
+    and writes the trials' statuses, or the user's error, as JSON."""
     args_path, result_path = argv or sys.argv[1:]
-    kwargs = json.loads(open(args_path).read())
+    arguments = json.loads(pathlib.Path(args_path).read_text())
     try:
-        result = {TRIAL_STATUSES_FILE: tune(**kwargs, trial_processes=False, _trial_quota=1)}
+        result = {TRIAL_STATUSES_FILE: _run_trial(arguments)}
     except _USER_ERRORS as error:
         kind = next(k for k in _USER_ERRORS if isinstance(error, k))
         result = {ERROR: {"kind": kind.__name__, "message": str(error)}}
-    with open(result_path, "w") as handle:
-        json.dump(result, handle)
+    pathlib.Path(result_path).write_text(json.dumps(result))
     return 2 if ERROR in result else 0
+
+
+def _run_trial(arguments):
+    plan = runner.SearchPlan.from_dict(arguments["plan"])
+    hypermodel = make_hypermodel(plan.model, plan.preset, **plan.model_overrides)
+    clock = runner.SearchClock(plan.directory, arguments["clock_origin"])
+    return runner.run_search(plan, hypermodel, trial_quota=1, clock=clock).statuses
 
 
 if __name__ == "__main__":

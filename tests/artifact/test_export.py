@@ -1,6 +1,9 @@
-"""Export, verified loading and the SavedModel of an (untrained) small model.
+"""Export, verified loading and the SavedModel of (untrained) small models.
 
-Shipped, trained artifacts are checked in `test_shipped.py`.
+Every registered model is exported and reloaded (`.keras` and the
+SavedModel's `serve` endpoint); the atomic writes, the locks and the checks
+of a damaged artifact run on one model, `conv_autoencoder`. Shipped, trained
+artifacts are checked in `test_shipped.py`.
 """
 
 import json
@@ -21,6 +24,11 @@ from aezoo.artifact.artifact import sha256
 from aezoo.artifact.artifact import write_card_hash
 from aezoo.single_writer import WriterBusyError
 from tests.lock_holder import held_elsewhere
+from tests.models.harness import build_small
+from tests.models.harness import example_batch
+from tests.tiers import by_model
+
+MODELS = aezoo.list_models()
 
 
 @pytest.fixture(scope="module")
@@ -77,6 +85,7 @@ def test_saved_model_callable_matches_keras(exported, model):
     np.testing.assert_allclose(outputs["reconstruction"], model.predict_on_batch(images), atol=1e-5)
 
 
+@pytest.mark.slow
 def test_saved_model_in_fresh_process_with_tf_and_tfsmlayer(exported, model, tmp_path):
     out, _ = exported
     images = _images()
@@ -97,6 +106,7 @@ def test_saved_model_in_fresh_process_with_tf_and_tfsmlayer(exported, model, tmp
     np.testing.assert_allclose(np.load(tmp_path / "b.npy"), expected, atol=1e-5)
 
 
+@pytest.mark.slow
 def test_saved_model_cli_lists_the_signature(exported):
     out, _ = exported
     cli = os.path.join(os.path.dirname(sys.executable), "saved_model_cli")
@@ -108,6 +118,87 @@ def test_saved_model_cli_lists_the_signature(exported):
     assert "inputs['image'] tensor_info" in result.stdout
     assert "shape: (-1, 28, 28, 1)" in result.stdout
     assert "outputs['reconstruction'] tensor_info" in result.stdout
+
+
+@pytest.fixture(scope="module")
+def export_small(tmp_path_factory):
+    """`export_small(name)`: the registered model `name`, built small with its
+    default preset, exported once; returns `(model, folder, inputs)`."""
+    folder = tmp_path_factory.mktemp("registry")
+    done = {}
+
+    def export_small(name):
+        if name not in done:
+            import keras
+
+            keras.utils.set_random_seed(0)
+            model = build_small(name, "default")
+            model.optimizer.build(model.trainable_variables)  # saved as a trained model's is
+            inputs, _ = example_batch(model, batch_size=2, seed=1)
+            aezoo.export(model, folder / name)
+            done[name] = model, folder / name, inputs
+        return done[name]
+
+    return export_small
+
+
+def _named_outputs(model, inputs):
+    outputs = model.predict_on_batch(inputs)
+    return outputs if isinstance(outputs, dict) else {model.output_names[0]: outputs}
+
+
+@pytest.mark.parametrize("name", by_model(MODELS))
+def test_every_model_reloads_from_keras_and_its_serve_endpoint(export_small, name):
+    import keras
+
+    model, out, inputs = export_small(name)
+    expected = _named_outputs(model, inputs)
+    signature = verify(out)["signature"]
+    assert signature["endpoint"] == "serve"
+    assert signature["inputs"] == {model.inputs[0].name: [None] + list(model.inputs[0].shape[1:])}
+    assert sorted(signature["outputs"]) == sorted(expected)
+    reloaded = _named_outputs(aezoo.load(out), inputs)
+    assert sorted(reloaded) == sorted(expected)
+    for key, value in expected.items():
+        np.testing.assert_allclose(reloaded[key], value, atol=1e-6)
+    serving_default = aezoo.load(out, format="saved_model")(inputs)
+    serve = keras.layers.TFSMLayer(str(out / "saved_model"), call_endpoint="serve")(inputs)
+    assert sorted(serving_default) == sorted(serve) == sorted(expected)
+    for key, value in expected.items():
+        np.testing.assert_allclose(serving_default[key], value, atol=1e-5)
+        np.testing.assert_allclose(np.asarray(serve[key]), value, atol=1e-5)
+
+
+@pytest.mark.slow
+def test_every_model_serves_in_a_fresh_process(export_small, tmp_path):
+    """The SavedModels of every registered model, through
+    `tf.saved_model.load` and `keras.layers.TFSMLayer` in one fresh
+    process (no aezoo imported), give the Keras model's outputs."""
+    expected = {}
+    for name in MODELS:
+        model, _, inputs = export_small(name)
+        np.save(tmp_path / f"{name}.x.npy", inputs)
+        expected[name] = _named_outputs(model, inputs)
+    folder = export_small(MODELS[0])[1].parent
+    script = textwrap.dedent(f"""
+        import sys, numpy as np, tensorflow as tf, keras
+        folder, tmp = {str(folder)!r}, {str(tmp_path)!r}
+        for name in {MODELS!r}:
+            x = np.load(f"{{tmp}}/{{name}}.x.npy")
+            path = f"{{folder}}/{{name}}/saved_model"
+            a = tf.saved_model.load(path).signatures["serving_default"]
+            a = {{k: v.numpy() for k, v in a(tf.constant(x)).items()}}
+            b = keras.layers.TFSMLayer(path, call_endpoint="serve")(x)
+            for k in a:
+                np.save(f"{{tmp}}/{{name}}.a.{{k}}.npy", a[k])
+                np.save(f"{{tmp}}/{{name}}.b.{{k}}.npy", np.asarray(b[k]))
+        assert "aezoo" not in sys.modules
+    """)
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=600)
+    for name, outputs in expected.items():
+        for key, value in outputs.items():
+            np.testing.assert_allclose(np.load(tmp_path / f"{name}.a.{key}.npy"), value, atol=1e-5)
+            np.testing.assert_allclose(np.load(tmp_path / f"{name}.b.{key}.npy"), value, atol=1e-5)
 
 
 def test_existing_artifact_is_not_overwritten_without_flag(exported, model):
@@ -219,6 +310,7 @@ def test_unknown_name_and_missing_folder(tmp_path):
         aezoo.load(tmp_path / "nothing")
 
 
+@pytest.mark.slow
 def test_killed_export_leaves_the_old_artifact_intact(model, tmp_path):
     out = tmp_path / "artifact"
     aezoo.export(model, out, card={"metrics": {"mse": 1.0}})

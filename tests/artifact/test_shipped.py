@@ -20,9 +20,10 @@ from aezoo.artifact import artifacts_root
 from aezoo.artifact import verify
 from aezoo.data import for_model
 from aezoo.diagnostics import code_spread
+from aezoo.models.convlstm_bidir_predictor.metrics import predictor_floors
 from aezoo.training.evaluate import evaluate_artifact
-from aezoo.training.evaluate import predictor_floors
 from aezoo.training.evaluate import quality_bar
+from tests.tiers import by_model
 
 MODELS = aezoo.list_models()
 
@@ -87,7 +88,7 @@ def test_predictor_card_reaches_each_floor(floor):
     assert ok, f"predictor card misses {text}"
 
 
-@pytest.mark.parametrize("name", MODELS)
+@pytest.mark.parametrize("name", by_model(MODELS))
 def test_card_metric_is_re_measured(name):
     key, batches, tolerance = SUBSET[name]
     measured, card = evaluate_artifact(name, max_batches=batches)
@@ -104,6 +105,7 @@ def test_card_metric_is_re_measured(name):
 # The code collapse found in the predictor shipped before issue 13
 # (docs/FAILURES.md): the shipped predictor's code, the top state at the
 # view point that both heads start from, must vary with the clip.
+@pytest.mark.slow
 def test_predictor_code_is_not_collapsed():
     model = aezoo.load("convlstm_bidir_predictor")
     frames, _ = next(iter(for_model("convlstm_bidir_predictor", "test", batch_size=32, num_sequences=32)))
@@ -111,6 +113,7 @@ def test_predictor_code_is_not_collapsed():
     assert verdict.ok, str(verdict)
 
 
+@pytest.mark.slow
 def test_saved_models_match_keras_in_a_fresh_process(tmp_path):
     """Every shipped SavedModel, through `tf.saved_model.load` and
     `keras.layers.TFSMLayer`, gives the Keras model's outputs."""
@@ -143,6 +146,7 @@ def test_saved_models_match_keras_in_a_fresh_process(tmp_path):
             np.testing.assert_allclose(np.load(tmp_path / f"{name}.b.{key}.npy"), value, atol=2e-5)
 
 
+@pytest.mark.slow
 def test_saved_model_cli_run_predicts_frames(tmp_path):
     import os
 

@@ -3,6 +3,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 # Logical devices must be configured before TensorFlow initializes, so the
 # check runs in a fresh process and leaves this one untouched.
 SCRIPT = textwrap.dedent(
@@ -76,6 +78,7 @@ SCRIPT = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_mirrored_strategy_over_two_cpu_devices():
     result = subprocess.run(
         [sys.executable, "-c", SCRIPT],

@@ -7,6 +7,7 @@ import aezoo
 from aezoo import registry
 from aezoo.data import for_model
 from aezoo.data import load
+from tests.tiers import by_model
 
 # The configuration keys each model family documents (MODELS.md), with
 # their default values, so that these tests do not depend on the models.
@@ -25,20 +26,22 @@ FAKE_MODELS = {
 
 @pytest.fixture
 def fake_registry(monkeypatch, mnist_dir):
+    """Families with the configurations above and the registered families'
+    data layouts (none for `model_without_layout`)."""
     monkeypatch.setenv("AEZOO_MNIST_DIR", mnist_dir)
+    registered = registry.get_model_info
 
     def get_model_info(name):
         if name not in FAKE_MODELS:
             raise ValueError(f"Unknown model name: {name!r}.")
-        return SimpleNamespace(name=name, dataset=FAKE_MODELS[name][0])
-
-    def get_config(name, preset="default", **overrides):
-        config = dict(FAKE_MODELS[get_model_info(name).name][1])
-        config.update(overrides)
-        return config
+        dataset, defaults = FAKE_MODELS[name]
+        layout = registered(name).data_layout if name in registry.list_models() else None
+        return SimpleNamespace(
+            name=name, dataset=dataset, data_layout=layout,
+            config=lambda preset="default", **overrides: {**defaults, **overrides},
+        )
 
     monkeypatch.setattr(registry, "get_model_info", get_model_info)
-    monkeypatch.setattr(registry, "get_config", get_config)
 
 
 def first(dataset):
@@ -111,7 +114,7 @@ def test_errors(fake_registry, name, arguments, error):
         for_model(name, "test", **arguments)
 
 
-@pytest.mark.parametrize("name", registry.list_models())
+@pytest.mark.parametrize("name", by_model(registry.list_models()))
 def test_for_model_fits_the_registered_model(name, monkeypatch, mnist_dir):
     """Each registered model's inputs and outputs match its data, and it trains on it."""
     monkeypatch.setenv("AEZOO_MNIST_DIR", mnist_dir)

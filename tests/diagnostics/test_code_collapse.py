@@ -14,6 +14,7 @@ def train(model, images, steps, callbacks=()):
               callbacks=list(callbacks))
 
 
+@pytest.mark.slow
 def test_as_posted_collapses_and_default_does_not(mnist_images, tmp_path):
     train_images, test_images = mnist_images[:1536], mnist_images[1536:]
     posted = aezoo.build("conv_autoencoder", "as_posted")

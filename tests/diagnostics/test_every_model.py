@@ -6,9 +6,10 @@ import pytest
 from aezoo.diagnostics import GradientStatistics
 from aezoo.diagnostics import vanishing_gradients
 from tests.models import harness
+from tests.tiers import by_model
 
 
-@pytest.mark.parametrize("name, preset", harness.all_models_and_presets())
+@pytest.mark.parametrize("name, preset", by_model(harness.all_models_and_presets()))
 def test_gradient_statistics_and_vanishing_gradients(name, preset):
     model = harness.build_small(name, preset)
     x, y = harness.example_batch(model, batch_size=4)

@@ -31,6 +31,7 @@ def trained(preset, steps):
     return model
 
 
+@pytest.mark.slow
 def test_time_major_model_uses_no_history(tmp_path):
     x, y, w = bit_pairs(2048, 2, seed=1)
     verdict = sequence_layout(trained("as_posted", 2), x, y, w, log_dir=str(tmp_path))
@@ -46,6 +47,7 @@ def test_time_major_model_uses_no_history(tmp_path):
         assert f"sequence_layout/{tag}" in events
 
 
+@pytest.mark.slow
 def test_batch_major_model_uses_history():
     x, y, w = bit_pairs(512, 20, seed=1)
     verdict = sequence_layout(trained("default", 20), x, y, w)

@@ -14,6 +14,7 @@ def pixels(mnist_images):
     return flat[:1536], flat[1536:]
 
 
+@pytest.mark.slow
 def test_batch_mean_kl_is_sparse(pixels, tmp_path):
     train, test = pixels
     model = aezoo.build("sparse_autoencoder")
@@ -31,6 +32,7 @@ def test_batch_mean_kl_is_sparse(pixels, tmp_path):
         assert f"sparsity/{tag}" in events
 
 
+@pytest.mark.slow
 def test_per_sample_kl_is_not_sparse(pixels):
     # The posted model, trained with Adam so that it does not diverge: with
     # the per-sample KL the units stay far above rho, as without any penalty

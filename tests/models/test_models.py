@@ -19,6 +19,7 @@ import aezoo
 from tests.models.harness import all_models_and_presets
 from tests.models.harness import build_small
 from tests.models.harness import example_batch
+from tests.tiers import by_model
 
 CASES = all_models_and_presets()
 IDS = [f"{name}-{preset}" for name, preset in CASES]
@@ -54,7 +55,7 @@ def test_described_input_spec_matches_the_default_model(name):
     assert info["parameters"] == model.count_params()
 
 
-@pytest.mark.parametrize("name,preset", CASES, ids=IDS)
+@pytest.mark.parametrize("name,preset", by_model(CASES), ids=IDS)
 def test_loss_decreases_on_a_fixed_batch(name, preset):
     keras.utils.set_random_seed(0)
     model = build_small(name, preset)
@@ -144,6 +145,7 @@ def reloaded(tmp_path_factory):
     return folder, expected, heavy_imports
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name,preset", CASES, ids=IDS)
 def test_keras_round_trip_in_a_fresh_process(reloaded, name, preset):
     folder, expected, heavy_imports = reloaded

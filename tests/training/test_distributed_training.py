@@ -38,6 +38,7 @@ def _largest_difference(weights, checkpoint):
     return max(float(np.abs(a - b).max()) for a, b in zip(weights, other))
 
 
+@pytest.mark.slow
 def test_mirrored_over_two_cpu_devices_agrees(tmp_path, single_device_weights):
     # Logical devices must be configured before TensorFlow starts: a fresh process.
     script = textwrap.dedent(f"""
@@ -69,6 +70,7 @@ def _free_ports(count):
     return ports
 
 
+@pytest.mark.slow
 def test_multi_worker_with_two_processes_agrees(tmp_path, single_device_weights):
     workers = [f"localhost:{port}" for port in _free_ports(2)]
     command = [

@@ -6,6 +6,7 @@ from aezoo import training
 from aezoo.training.evaluate import evaluate_run
 
 
+@pytest.mark.slow
 def test_classifier_default_reaches_100_percent_and_as_posted_does_not(tmp_path):
     training.train("lstm_sequence_classifier", out=tmp_path / "default", verbose=0)
     good = evaluate_run(tmp_path / "default")
@@ -19,6 +20,7 @@ def test_classifier_default_reaches_100_percent_and_as_posted_does_not(tmp_path)
     assert bad["accuracy_with_previous_bit"] < 0.6
 
 
+@pytest.mark.slow
 def test_mlp_default_reaches_its_bar(tmp_path):
     training.train("mlp_autoencoder", out=tmp_path, epochs=3, verbose=0)
     assert evaluate_run(tmp_path)["mse"] < 1e-4

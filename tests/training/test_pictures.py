@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from aezoo import drawing
 from aezoo.training import pictures
 
 PREDICTOR = "convlstm_bidir_predictor"
@@ -22,7 +23,7 @@ def _fake_predictor_batch(seed=0):
 
 def _capture(monkeypatch, function_name):
     calls = []
-    monkeypatch.setattr(pictures, function_name, lambda *args, **kwargs: calls.append(args))
+    monkeypatch.setattr(drawing, function_name, lambda *args, **kwargs: calls.append(args))
     return calls
 
 
@@ -56,15 +57,15 @@ def test_gifs_label_input_frames_as_inputs(monkeypatch, tmp_path):
     )
     for panels, _ in calls:
         for segments in panels:
-            titles = pictures.gif_titles(segments)
+            titles = drawing.gif_titles(segments)
             assert titles[:10] == [f"input {k}" for k in range(1, 11)]
             assert all("input" not in title for title in titles[10:])
-    assert [pictures.gif_titles(s)[10] for s in calls[1][0]] == ["true future 1", "predicted future 1"]
+    assert [drawing.gif_titles(s)[10] for s in calls[1][0]] == ["true future 1", "predicted future 1"]
 
 
 def test_frames_gif_writes_every_frame(tmp_path):
     inputs, outputs = _fake_predictor_batch()
-    path = pictures.frames_gif(
+    path = drawing.frames_gif(
         [[(inputs[0], "input"), (outputs["past"][0], "predicted past")]], tmp_path / "a.gif"
     )
     assert Image.open(path).n_frames == 19
@@ -80,11 +81,11 @@ class _FakeModel:
 
 def test_classes_picture_shows_that_step_0_is_not_scored(monkeypatch, tmp_path):
     figures = []
-    monkeypatch.setattr(pictures, "_save", lambda figure, path: figures.append(figure))
+    monkeypatch.setattr(drawing, "save", lambda figure, path: figures.append(figure))
     bits = np.array([1, 0, 1, 1, 0], dtype="float32")[:, None]
     classes = np.array([1, 2, 1, 3, 2])
     probabilities = np.eye(4)[[3, 2, 1, 3, 2]]  # step 0 predicted 3: unscored, not an error
-    pictures.classes_plot(bits, classes, probabilities, tmp_path / "classes.png")
+    drawing.classes_plot(bits, classes, probabilities, tmp_path / "classes.png")
     bottom = figures[0].axes[1]
     labels = [text.get_text() for text in bottom.get_legend().get_texts()]
     assert "not scored (no previous bit)" in labels

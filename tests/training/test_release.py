@@ -11,6 +11,7 @@ from aezoo.artifact import ArtifactError
 from aezoo.training.evaluate import evaluate_artifact
 
 
+@pytest.mark.slow
 def test_a_run_folder_exports_with_its_recipe_steps_and_measured_metrics(tmp_path, capsys):
     run = tmp_path / "run"
     overrides = ["fit.steps_per_epoch=20", "fit.validation_steps=2"]

@@ -39,6 +39,7 @@ def test_overrides_are_typed_and_checked():
         training.load_recipe("conv_autoencoder", "nope")
 
 
+@pytest.mark.slow
 def test_train_writes_a_run_folder_and_reaches_the_bar(tmp_path):
     result = training.train("mlp_autoencoder", out=tmp_path / "run", epochs=2, verbose=0)
     assert result.status == "finished"
@@ -82,6 +83,7 @@ def test_nan_stops_training_and_keeps_the_last_good_checkpoint(tmp_path):
     assert meta["epoch"] == 1  # the backup of the last good epoch, not deleted
 
 
+@pytest.mark.slow
 def test_a_killed_run_resumes_where_it_stopped(tmp_path):
     command = [
         sys.executable, "-m", "aezoo.cli", "train", "mlp_autoencoder", "--out", str(tmp_path),
@@ -123,6 +125,7 @@ class _InterruptAtStep(keras.callbacks.Callback):
             raise _Interrupt()
 
 
+@pytest.mark.slow
 def test_a_run_interrupted_twice_resumes_at_the_optimizer_step(tmp_path):
     # Keras' BackupAndRestore records "epoch 0" in backups written during the
     # first epoch of a resumed call; a second resume would then start the
@@ -173,6 +176,7 @@ def _train_tiny(out, epochs, callbacks=()):
         [12, 14, 27],  # three kills, two of them in the same epoch
     ],
 )
+@pytest.mark.slow
 def test_resume_trains_the_epochs_and_steps_of_an_uninterrupted_run(tmp_path, stops):
     for step in stops:
         with pytest.raises(_Interrupt):

@@ -45,6 +45,7 @@ def _read_rows(directory):
         return list(csv.DictReader(handle))
 
 
+@pytest.mark.slow
 def test_a_search_completes_exports_its_best_model_and_resumes(tmp_path):
     directory = tmp_path / "search"
     first = tuning.tune("mlp_autoencoder", max_trials=2, directory=directory, **TINY)
@@ -90,6 +91,7 @@ def test_a_search_completes_exports_its_best_model_and_resumes(tmp_path):
     assert [row["val_loss"] for row in restarted.table] == [row["val_loss"] for row in second.table]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("tuner", ["bayesian", "hyperband"])
 def test_bayesian_and_hyperband_searches_run(tmp_path, tuner):
     if tuner == "bayesian":
@@ -128,6 +130,7 @@ def test_bad_arguments_are_refused_clearly(tmp_path, monkeypatch, capsys):
     assert "--max-trials: expected a positive integer, got '0'" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_a_killed_search_resumes_without_repeating_finished_trials(tmp_path, capsys):
     directory = tmp_path / "search"
     command = ["tune", "mlp_autoencoder", "--max-trials", "3", "--dir", str(directory)] + TINY_ARGS
@@ -158,6 +161,7 @@ def test_a_killed_search_resumes_without_repeating_finished_trials(tmp_path, cap
     assert first_record.read_text() == record  # trial 0 was not run again
 
 
+@pytest.mark.slow
 def test_distributed_search_with_a_chief_and_two_workers(tmp_path):
     import socket
 
@@ -192,6 +196,7 @@ def test_distributed_search_with_a_chief_and_two_workers(tmp_path):
     assert np.isfinite([float(row["val_loss"]) for row in rows]).all()
 
 
+@pytest.mark.slow
 def test_missing_data_in_a_trial_process_is_one_line(tmp_path, monkeypatch, capsys):
     # The error is raised in the trial process; it reaches the user as `train` gives it.
     monkeypatch.setenv("AEZOO_MNIST_DIR", str(tmp_path / "no-mnist"))
@@ -204,6 +209,7 @@ def test_missing_data_in_a_trial_process_is_one_line(tmp_path, monkeypatch, caps
     assert err.startswith("aezoo: error: The MNIST directory") and "Traceback" not in err
 
 
+@pytest.mark.slow
 def test_progress_numbers_trials_as_the_table_and_counts_time_over_all_calls(tmp_path, capsys):
     directory = tmp_path / "search"
     tiny = {**TINY, "steps_per_epoch": 2, "validation_steps": 1, "verbose": 1}

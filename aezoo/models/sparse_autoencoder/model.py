@@ -13,7 +13,6 @@ from aezoo.layers import KLSparsity
 from aezoo.layers import SharedGaussianNoise
 from aezoo.losses import SumSquaredError
 from aezoo.models import common
-from aezoo.registry import register_model
 
 PRESETS = {
     "default": {
@@ -55,15 +54,7 @@ PRESETS = {
 LOSSES = ("mean_squared_error", "half_batch_sum_squared_error")
 
 
-@register_model(
-    presets=PRESETS,
-    task="sparse denoising reconstruction; filters = hidden units' input weights",
-    dataset="mnist",
-    source="seed 003",
-    value_range=(0, 1),
-    inputs="(batch, {input_dim}) float32 in [0, 1]",
-    outputs="(batch, {input_dim}) linear; hidden activations in layer 'hidden'",
-)
+
 def sparse_autoencoder(**config):
     """Sparse denoising autoencoder with a batch-mean KL penalty (seed 003)."""
     return _create_sparse_autoencoder(**config)

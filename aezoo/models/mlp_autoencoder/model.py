@@ -9,7 +9,6 @@ the output constant; Glorot init, bias 0.1 and Adam fix it.
 import keras
 
 from aezoo.models import common
-from aezoo.registry import register_model
 
 _POSTED_INIT = {"class_name": "RandomNormal", "config": {"mean": 0.0, "stddev": 1e-3}}
 
@@ -39,15 +38,7 @@ PRESETS = {
 }
 
 
-@register_model(
-    presets=PRESETS,
-    task="signal identity: output the input value",
-    dataset="signal",
-    source="seed 004",
-    value_range=(-1, 1),
-    inputs="(batch, {input_dim}) float32 in [-1, 1]",
-    outputs="(batch, {input_dim}) estimate of the input",
-)
+
 def mlp_autoencoder(**config):
     """MLP that reproduces its scalar input, deep enough to need good init (seed 004)."""
     return _create_mlp_autoencoder(**config)

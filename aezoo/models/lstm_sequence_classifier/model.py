@@ -12,7 +12,6 @@ import keras
 
 from aezoo.layers import TransposeBatchTime
 from aezoo.models import common
-from aezoo.registry import register_model
 
 PRESETS = {
     "default": {
@@ -40,15 +39,7 @@ PRESETS = {
 }
 
 
-@register_model(
-    presets=PRESETS,
-    task="per-step classification of a bit stream: class = 2 * previous + current",
-    dataset="bit_pairs",
-    source="seed 002",
-    value_range=(0, 1),
-    inputs="(batch, {sequence_length}, 1) float32 bits, batch-major",
-    outputs="(batch, {sequence_length}, {num_classes}) class probabilities per step",
-)
+
 def lstm_sequence_classifier(**config):
     """Stacked-LSTM per-step classifier of bit pairs (seed 002)."""
     return _create_lstm_sequence_classifier(**config)

@@ -11,7 +11,6 @@ docs/FAILURES.md).
 import keras
 
 from aezoo.models import common
-from aezoo.registry import register_model
 
 PRESETS = {
     "default": {
@@ -47,15 +46,7 @@ PRESETS = {
 }
 
 
-@register_model(
-    presets=PRESETS,
-    task="image reconstruction through a low-dimensional code",
-    dataset="mnist",
-    source="seed 001",
-    value_range=(0, 1),
-    inputs="(batch, {image_size}, {image_size}, 1) float32 in [0, 1]",
-    outputs="(batch, {image_size}, {image_size}, 1) in [0, 1]; code in layer 'code'",
-)
+
 def conv_autoencoder(**config):
     """Convolutional autoencoder for MNIST with a fully connected code (seed 001)."""
     return _create_conv_autoencoder(**config)

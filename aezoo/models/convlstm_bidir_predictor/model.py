@@ -31,7 +31,6 @@ from aezoo.layers.spatial_lstm import CELLS
 from aezoo.losses import FrameMSE
 from aezoo.losses import SumSquaredError
 from aezoo.models import common
-from aezoo.registry import register_model
 
 DESIGNS = ("conditional", "encoder_decoder")
 # Each design's own keys; a preset of one design sets the other's to None.
@@ -39,6 +38,10 @@ CONDITIONAL_ONLY = (
     "patch_size", "head", "filter_size", "past_channels", "past_inputs", "context_loss_weight",
 )
 ENCODER_DECODER_ONLY = ("output_channels", "padding", "recurrent_kernel_size", "cell", "layer_norm")
+
+# The public contract every preset keeps: 10 frames in, 10 future and 9 past
+# frames out, 64x64 grey frames (Moving MNIST).
+CLIP = {"frames_in": 10, "frames_out": 10, "frames_past": 9, "image_size": 64, "image_channels": 1}
 
 PRESETS = {
     # The conditional next-frame design (issue 13): one conv-LSTM stack over
@@ -48,11 +51,7 @@ PRESETS = {
     # each past frame from the true frame after it.
     "default": {
         "design": "conditional",
-        "frames_in": 10,
-        "frames_out": 10,
-        "frames_past": 9,
-        "image_size": 64,
-        "image_channels": 1,
+        **CLIP,
         "channels": (64, 64),
         "patch_size": 4,
         "kernel_size": 3,
@@ -64,17 +63,13 @@ PRESETS = {
         **dict.fromkeys(ENCODER_DECODER_ONLY),  # keys of the other design: None
         "unroll": False,
         "loss": "mean_squared_error",
-        **common.training_keys("adam", 1e-3, global_clipnorm=1.0),
+        **common.training_keys("adam", 2e-3, global_clipnorm=1.0),
     },
     # The unconditioned encoder-decoder that shipped before issue 13: two
     # decoders that never see a frame (its future fades to grey).
     "unconditioned": {
         "design": "encoder_decoder",
-        "frames_in": 10,
-        "frames_out": 10,
-        "frames_past": 9,
-        "image_size": 64,
-        "image_channels": 1,
+        **CLIP,
         "channels": (16, 32, 64),
         "output_channels": 8,
         "kernel_size": 3,
@@ -85,7 +80,7 @@ PRESETS = {
         **dict.fromkeys(CONDITIONAL_ONLY),  # keys of the other design: None
         "unroll": False,
         "loss": "mean_squared_error",
-        **common.training_keys("adam", 1e-3, global_clipnorm=1.0),
+        **common.training_keys("adam", 5e-3, global_clipnorm=1.0),
     },
     # The post: six levels 64 -> 1 with 3..96 channels, 2x2 stride-2 input
     # kernels, 3x3 state kernels, a 2-channel full-resolution level, the
@@ -93,11 +88,7 @@ PRESETS = {
     # summed squared error, RMSProp 0.005, no clipping.
     "as_posted": {
         "design": "encoder_decoder",
-        "frames_in": 10,
-        "frames_out": 10,
-        "frames_past": 9,
-        "image_size": 64,
-        "image_channels": 1,
+        **CLIP,
         "channels": (3, 6, 12, 24, 48, 96),
         "output_channels": 2,
         "kernel_size": 2,
@@ -115,19 +106,7 @@ PRESETS = {
 LOSSES = ("mean_squared_error", "binary_crossentropy", "batch_sum_squared_error")
 
 
-@register_model(
-    presets=PRESETS,
-    task="video prediction: future frames and reversed past frames from a clip",
-    dataset="moving_mnist",
-    source="seed 000",
-    value_range=(0, 1),
-    inputs="(batch, {frames_in}, {image_size}, {image_size}, {image_channels}) float32 in [0, 1]",
-    outputs=(
-        '{{"future": (batch, {frames_out}, {image_size}, {image_size}, {image_channels}), '
-        '"past": (batch, {frames_past}, {image_size}, {image_size}, {image_channels}) '
-        "newest first}} in [0, 1]"
-    ),
-)
+
 def convlstm_bidir_predictor(design="encoder_decoder", **config):
     """Conv-LSTM predictor of future frames and reversed past frames (seed 000).
 
