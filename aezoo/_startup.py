@@ -4,11 +4,13 @@ Importing TensorFlow 2.21 and finding its devices writes C++ log lines
 straight to file descriptor 2 (`I0000 ... oneDNN custom operations are on`,
 `Could not find cuda drivers`, and on a machine without a GPU
 `E0000 ... failed call to cuInit`) that `TF_CPP_MIN_LOG_LEVEL` no longer
-silences. `import aezoo` imports TensorFlow and lists its devices with
+silences. `import aezoo` imports TensorFlow (where it is installed, on every
+Keras backend: the data pipelines use it) and lists its devices with
 descriptor 2 sent to a file, drops those known lines and writes every other
 line back. `AEZOO_VERBOSE=1` shows them all.
 """
 
+import importlib.util
 import os
 import re
 import sys
@@ -28,8 +30,10 @@ def import_tensorflow_quietly():
     """Imports TensorFlow and finds its devices without the start-up lines."""
     if os.environ.get("AEZOO_VERBOSE") or "tensorflow" in sys.modules:
         return
-    if os.environ.get("KERAS_BACKEND", "tensorflow") != "tensorflow":
-        return  # models, layers and loading need no TensorFlow on JAX or torch
+    if importlib.util.find_spec("tensorflow") is None:
+        # On JAX or torch, models, layers and loading need no TensorFlow; the
+        # data pipelines and the SavedModel export say so when they need it.
+        return
     try:
         saved = os.dup(2)
     except OSError:  # no descriptor 2 to redirect

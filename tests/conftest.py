@@ -5,9 +5,9 @@
 marked `slow`, those that
 
 - train a model to its quality bar (`tests/training/test_evaluate.py`),
-- start other Python processes that import TensorFlow: several workers,
-  killed and resumed runs, tuning trials, fresh-process reloads,
-  `saved_model_cli`, the wheel build,
+- start other Python processes that import TensorFlow or JAX: several
+  workers, killed and resumed runs, tuning trials, fresh-process reloads,
+  `saved_model_cli`, the wheel build, the JAX backend (`tests/backends/`),
 - or take more than about 2 s on 2 CPU cores; in tests parametrized over the
   registry, the cases of the models in `tests.tiers.SLOW_MODELS`
   (`tests.tiers.by_model`).

@@ -8,6 +8,7 @@ from aezoo.diagnostics import _inputs
 from aezoo.diagnostics import _summary
 from aezoo.diagnostics._callback import PeriodicCheck
 from aezoo.diagnostics.verdict import Verdict
+from aezoo.keras_workarounds import override_method
 
 CHECK = "vanishing_gradients"
 
@@ -159,6 +160,8 @@ class VanishingGradientMonitor(PeriodicCheck):
 def _gradient_scales(model, x, y, sample_weight, count):
     """Per-layer output-gradient scales (None off the loss path) and weight-gradient RMS."""
     layers = [layer for layer in model.layers if layer.trainable_weights]
+    if keras.backend.backend() == "jax":
+        return _jax_gradient_scales(model, layers, x, y, sample_weight, count)
     outputs = keras.tree.flatten(model.output)
     layer_outputs = [keras.tree.flatten(_output(model, layer))[0] for layer in layers]
     extra = [t for t in layer_outputs if all(t is not o for o in outputs)]
@@ -187,6 +190,55 @@ def _gradient_scales(model, x, y, sample_weight, count):
         v.path: float(tf.sqrt(tf.reduce_mean(tf.square(tf.cast(g, tf.float32)))))
         for v, g in zip(variables, gradients[len(layers) :])
         if g is not None
+    }
+    return layers, scales, weight_rms
+
+
+def _jax_gradient_scales(model, layers, x, y, sample_weight, count):
+    """`_gradient_scales` on JAX: `jax.grad` of the loss with respect to the
+    weights and to a zero added to each layer's output (the gradient with
+    respect to that output). A layer off the loss path gets a zero gradient
+    here (None on TensorFlow)."""
+    import jax
+
+    variables = list(model.trainable_variables)
+    added = {"deltas": None, "shapes": []}
+
+    def with_delta(index, call):
+        def perturbed(*args, **kwargs):
+            outputs = call(*args, **kwargs)
+            flat = keras.tree.flatten(outputs)
+            if added["deltas"] is None:  # the shape-finding pass
+                added["shapes"].append(tuple(flat[0].shape))
+            else:
+                flat[0] = flat[0] + added["deltas"][index]
+            return keras.tree.pack_sequence_as(outputs, flat)
+
+        return perturbed
+
+    undo = [override_method(layer, "call", with_delta(i, layer.call)) for i, layer in enumerate(layers)]
+
+    def loss(weights, deltas):
+        added["deltas"] = deltas
+        mapping = list(zip(variables, weights)) + [
+            (v, v.value) for v in model.non_trainable_variables
+        ]
+        with keras.StatelessScope(state_mapping=mapping):  # no state is changed
+            y_pred = model(x, training=True)
+            return model.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight)
+
+    try:
+        with keras.StatelessScope():
+            model(x, training=True)
+        deltas = [jax.numpy.zeros(shape, "float32") for shape in added["shapes"]]
+        weight_grads, output_grads = jax.grad(loss, argnums=(0, 1))([v.value for v in variables], deltas)
+    finally:
+        for undo_one in undo:
+            undo_one()
+    scales = [float(np.linalg.norm(np.asarray(g, np.float64))) / np.sqrt(count) for g in output_grads]
+    weight_rms = {
+        v.path: float(np.sqrt(np.mean(np.square(np.asarray(g, np.float64)))))
+        for v, g in zip(variables, weight_grads)
     }
     return layers, scales, weight_rms
 

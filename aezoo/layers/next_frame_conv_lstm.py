@@ -23,6 +23,8 @@ import numpy as np
 import keras
 from keras import ops
 
+from aezoo.layers.spatial_lstm import scan_supports_jit
+
 HEADS = ("dynamic_filter", "pixel")
 
 
@@ -125,8 +127,9 @@ class NextFrameConvLSTM(keras.layers.Layer):
         self.context_loss_weight = context_loss_weight
         self.unroll = bool(unroll)
         self.return_state = bool(return_state)
-        # XLA cannot compile the gradient of `ops.scan` on TensorFlow.
-        self.supports_jit = self.unroll
+        # XLA cannot compile the gradient of `ops.scan` on TensorFlow; JAX
+        # jits it (`aezoo.layers.spatial_lstm.scan_supports_jit`).
+        self.supports_jit = self.unroll or scan_supports_jit()
         self.input_spec = keras.layers.InputSpec(ndim=5)
 
     def build(self, frames_shape, initial_state_shape=None):

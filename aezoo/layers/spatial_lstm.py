@@ -27,6 +27,18 @@ from aezoo.layers.conv_lstm_cells import CELL_CLASSES
 CELLS = tuple(CELL_CLASSES)
 
 
+def scan_supports_jit():
+    """Whether a layer whose time loop is `keras.ops.scan` may be jitted.
+
+    Keras' `jit_compile="auto"` compiles the whole training step only when
+    every layer `supports_jit`. On TensorFlow, XLA cannot compile the
+    gradient of a scan (its while loop has no `maximum_iterations`); on JAX,
+    `jax.jit` compiles the gradient of `lax.scan`, and without it the step
+    runs op by op (docs/BENCHMARKS.md, backends).
+    """
+    return keras.backend.backend() == "jax"
+
+
 class SpatialLSTM2D(keras.layers.Layer):
     """Base class: a conv-LSTM level over `(batch, time, rows, cols, channels)`.
 
@@ -140,8 +152,8 @@ class SpatialLSTM2D(keras.layers.Layer):
         # XLA cannot compile the gradient of `ops.scan` on TensorFlow (its
         # while loop has no maximum_iterations). Keras' default
         # jit_compile="auto" turns XLA on wherever a GPU is visible, so a
-        # scan layer must opt out, as Keras' own LSTM does for cuDNN.
-        self.supports_jit = self.unroll
+        # scan layer must opt out there, as Keras' own LSTM does for cuDNN.
+        self.supports_jit = self.unroll or scan_supports_jit()
         if cell not in CELLS:
             raise ValueError(f"`cell` must be one of {CELLS}. Received: cell={cell!r}")
         self.cell = cell

@@ -66,6 +66,10 @@ DEFAULTS = {
 }
 
 SCHEDULES = ("constant", "cosine")
+# A recipe's optional `backend`: the Keras backend it trains fastest on
+# (docs/BENCHMARKS.md). Keras fixes the backend when it is first imported,
+# from KERAS_BACKEND: `train` says when the process runs on another one.
+BACKENDS = ("tensorflow", "jax")
 
 # Bounds far above any real run and far below what TensorFlow cannot
 # allocate or represent (a batch of 1e20 examples, a seed numpy refuses).
@@ -80,6 +84,7 @@ _TYPES = {
     "preset": (str, "a string"),
     "description": (str, "a string"),
     "source": (str, "a string"),
+    "backend": (str, "a string"),
     "seed": (int, "an integer"),
     "model_overrides": _TABLE,
     "data": _TABLE,
@@ -205,7 +210,7 @@ def validate(recipe):
     Raises:
         ValueError: one line naming the first bad key and what it must be.
     """
-    known = set(DEFAULTS) | {"model", "preset", "source", "description"}
+    known = set(DEFAULTS) | {"model", "preset", "source", "description", "backend"}
     unknown = sorted(set(recipe) - known)
     if unknown:
         raise ValueError(f"Unknown recipe keys: {', '.join(unknown)}. Valid: {', '.join(sorted(known))}.")
@@ -219,6 +224,11 @@ def validate(recipe):
             raise ValueError(
                 f"Unknown [{section}] keys: {', '.join(unknown)}. Valid: {', '.join(sorted(valid))}."
             )
+    if recipe.get("backend", BACKENDS[0]) not in BACKENDS:
+        raise ValueError(
+            f"`backend` (the Keras backend the recipe prefers) must be one of "
+            f"{', '.join(BACKENDS)}. Received: {recipe['backend']!r}"
+        )
     fit = recipe["fit"]
     _check_range("seed", recipe["seed"], 0, MAX_SEED)
     _check_range("fit.epochs", fit["epochs"], 1, MAX_COUNT)

@@ -8,6 +8,7 @@ single-device step.
 
 import os
 
+import keras
 
 STRATEGIES = ("mirrored", "multi_worker")
 
@@ -26,11 +27,22 @@ def make_strategy(strategy):
         `None` (one device) or a `tf.distribute.Strategy`.
 
     Raises:
-        ValueError: an unknown name, or `"multi_worker"` without `TF_CONFIG`.
+        ValueError: an unknown name, `"multi_worker"` without `TF_CONFIG`,
+            or a strategy on a Keras backend other than TensorFlow.
     """
+    if strategy is None:
+        return None
+    backend = keras.backend.backend()
+    if backend != "tensorflow":
+        raise ValueError(
+            f"strategy={strategy!r} is a tf.distribute strategy, which trains on the "
+            f"TensorFlow backend only; this process runs Keras on {backend!r}. Set "
+            "KERAS_BACKEND=tensorflow, or leave the strategy out (one device; on JAX, "
+            "keras.distribution shards over its devices)."
+        )
     import tensorflow as tf
 
-    if strategy is None or isinstance(strategy, tf.distribute.Strategy):
+    if isinstance(strategy, tf.distribute.Strategy):
         return strategy
     if strategy == "mirrored":
         return tf.distribute.MirroredStrategy()

@@ -148,12 +148,24 @@ def train(
     """
     recipe, family, config = _resolve(name_or_recipe, preset, epochs, overrides)
     name, preset = recipe["model"], recipe["preset"]
+    _note_backend(recipe)
     # Before any TensorFlow op: collective ops are configured at start-up.
     strategy = make_strategy(strategy)
     run_dir = pathlib.Path(out or pathlib.Path("runs") / f"{name}-{preset}")
     run_dir = worker_run_dir(run_dir, strategy)
     with single_writer.hold(run_dir / run_folder.LOCK_FILE, run_dir):
         return _train_in(run_dir, recipe, family, config, strategy, callbacks, verbose)
+
+
+def _note_backend(recipe):
+    """One line when the recipe prefers another Keras backend than this process's."""
+    preferred, running = recipe.get("backend"), keras.backend.backend()
+    if preferred and preferred != running:
+        print(
+            f"aezoo: this recipe trains fastest on the {preferred} backend "
+            f"(docs/BENCHMARKS.md); this process runs Keras on {running}. "
+            f"To follow the recipe: KERAS_BACKEND={preferred} aezoo train ..."
+        )
 
 
 def _train_in(run_dir, recipe, family, config, strategy, callbacks, verbose):

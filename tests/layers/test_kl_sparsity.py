@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from aezoo.layers import KLSparsity
+from tests.backend_marks import tensorflow_only
 
 
 def kl(p, q):
@@ -49,6 +50,7 @@ def test_clipping_keeps_saturated_units_finite():
     assert np.isfinite(float(KLSparsity(0.1, 1.0, per_sample=True)(x)))
 
 
+@tensorflow_only
 def test_gradient_pushes_unit_means_toward_rho():
     import tensorflow as tf
 

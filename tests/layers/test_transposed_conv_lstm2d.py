@@ -6,6 +6,7 @@ from keras.src import testing
 from aezoo.layers import StridedConvLSTM2D
 from aezoo.layers import TransposedConvLSTM2D
 from tests.layers.conv_lstm_cases import check_against_reference
+from tests.backend_marks import tensorflow_only
 
 
 @pytest.mark.parametrize("unroll", [False, True])
@@ -63,6 +64,7 @@ class TransposedConvLSTM2DTest(testing.TestCase):
             supports_masking=False,
         )
 
+    @tensorflow_only
     def test_under_tf_function_and_in_fit(self):
         import keras
 

@@ -1,3 +1,4 @@
+import importlib.util
 import json
 import os
 import signal
@@ -84,12 +85,17 @@ def test_nan_stops_training_and_keeps_the_last_good_checkpoint(tmp_path):
 
 
 @pytest.mark.slow
-def test_a_killed_run_resumes_where_it_stopped(tmp_path):
+@pytest.mark.parametrize("backend", [
+    "tensorflow",
+    pytest.param("jax", marks=pytest.mark.skipif(
+        importlib.util.find_spec("jax") is None, reason="JAX is in the dev extra")),
+])
+def test_a_killed_run_resumes_where_it_stopped(tmp_path, backend):
     command = [
         sys.executable, "-m", "aezoo.cli", "train", "mlp_autoencoder", "--out", str(tmp_path),
         "--epochs", "12", "--set", "fit.steps_per_epoch=200", "--set", "fit.validation_steps=2",
     ]
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "KERAS_BACKEND": backend}
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     history = tmp_path / "history.csv"
     deadline = time.time() + 120
@@ -252,6 +258,7 @@ def test_set_values_of_the_wrong_kind_are_one_line_errors(tmp_path, capsys, assi
         ('[model_overrides]\nlearning_rate = inf', r"`model_overrides.learning_rate` must be a finite number. Received: inf"),
         ('[data]\nbatch_size = 1e20', r"`data.batch_size` must be an integer >= 1. Received: 1e\+20 \(a float\)"),
         ('[data]\nbatch = 3', r"Unknown \[data\] keys: batch. Valid: batch_size, options."),
+        ('backend = "numpy"', r"`backend` \(the Keras backend the recipe prefers\) must be one of tensorflow, jax. Received: 'numpy'"),
     ],
 )
 def test_recipe_files_of_the_wrong_shape_are_refused(tmp_path, text, message):
@@ -259,6 +266,15 @@ def test_recipe_files_of_the_wrong_shape_are_refused(tmp_path, text, message):
     path.write_text(f'model = "mlp_autoencoder"\n{text}\n')
     with pytest.raises(ValueError, match=message):
         training.load_recipe(path)
+
+
+def test_a_recipe_that_prefers_another_backend_says_so_and_trains(tmp_path, capsys):
+    path = tmp_path / "mlp.toml"
+    path.write_text('model = "mlp_autoencoder"\nbackend = "jax"\n[fit]\nsteps_per_epoch = 2\n')
+    result = training.train(str(path), out=tmp_path / "run", verbose=0)
+    assert result.status == "finished"
+    said = capsys.readouterr().out
+    assert "trains fastest on the jax backend" in said and "KERAS_BACKEND=jax" in said
 
 
 def test_a_recipe_that_is_not_utf8_is_named(tmp_path):

@@ -1,0 +1,127 @@
+"""Runs every registered model and preset on the Keras backend of this process.
+
+Run by `tests/backends/test_jax.py` in a subprocess with `KERAS_BACKEND`
+set (the backend is chosen once per process):
+
+    python -m tests.backends.backend_probe FOLDER MODE [MODE ...]
+
+with MODE one of `save`, `train`, `load:OTHER` (OTHER a folder name below
+FOLDER: `tensorflow`, `jax`, `jax-trained`, ...):
+
+- `save`: builds each model (seed 0), runs it forward on real inputs and
+  writes `FOLDER/<backend>/<name>.<preset>.keras` with the inputs and
+  outputs beside it (`.npz`).
+- `train`: builds each model at the test harness's small sizes
+  (`tests/models/harness.py`: a few frames for the predictor), fits it for
+  two steps (forward and backward), records the loss and how many weights
+  moved, and saves the trained model and its outputs as `save` does.
+- `load:OTHER`: loads every `.keras` in `FOLDER/OTHER` (written by another
+  process, on this backend or the other) with `safe_mode=True` and compares
+  its outputs on the saved inputs with the saved outputs.
+
+Each mode writes `FOLDER/<mode>-<backend>[-from-<other>].json`: one record
+per `name.preset`, with an `error` (the exception's type and message) when
+that case failed, so the tests name the case and the reason.
+"""
+
+import json
+import pathlib
+import sys
+import time
+import traceback
+
+import keras
+import numpy as np
+
+import aezoo
+from aezoo import data
+from tests.models import harness
+
+BATCH = 2
+
+
+def cases():
+    return [(name, preset) for name in aezoo.list_models() for preset in aezoo.list_presets(name)]
+
+
+def _inputs(name, preset):
+    return data.sample(name, "test", count=BATCH, preset=preset)
+
+
+def _outputs(model, x):
+    outputs = model(x, training=False)
+    if isinstance(outputs, dict):
+        return {key: keras.ops.convert_to_numpy(value) for key, value in outputs.items()}
+    if isinstance(outputs, (list, tuple)):
+        return {str(i): keras.ops.convert_to_numpy(value) for i, value in enumerate(outputs)}
+    return {"0": keras.ops.convert_to_numpy(outputs)}
+
+
+def _save(model, x, folder, case):
+    folder.mkdir(parents=True, exist_ok=True)
+    model.save(folder / f"{case}.keras")
+    np.savez(folder / f"{case}.npz", x=x, **{f"out_{k}": v for k, v in _outputs(model, x).items()})
+
+
+def save(folder, backend, name, preset):
+    keras.utils.set_random_seed(0)
+    model = aezoo.build(name, preset)
+    _save(model, _inputs(name, preset), folder / backend, f"{name}.{preset}")
+    return {"parameters": model.count_params()}
+
+
+def train(folder, backend, name, preset):
+    keras.utils.set_random_seed(0)
+    model = harness.build_small(name, preset)  # a few frames for the predictor
+    x, y = harness.example_batch(model, batch_size=2 * BATCH)
+    before = [keras.ops.convert_to_numpy(w).copy() for w in model.trainable_weights]
+    history = model.fit(x, y, batch_size=BATCH, epochs=1, shuffle=False, verbose=0).history
+    after = [keras.ops.convert_to_numpy(w) for w in model.trainable_weights]
+    moved = sum(not np.array_equal(b, a) for b, a in zip(before, after))
+    _save(model, x[:BATCH], folder / f"{backend}-trained", f"{name}.{preset}")
+    return {"loss": float(history["loss"][-1]), "weights": len(before), "weights_moved": int(moved)}
+
+
+def load(folder, path):
+    model = keras.saving.load_model(path, safe_mode=True)
+    saved = np.load(path.with_suffix(".npz"))
+    outputs = _outputs(model, saved["x"])
+    diffs = {key: float(np.max(np.abs(outputs[key] - saved[f"out_{key}"]))) for key in outputs}
+    return {
+        "outputs": sorted(outputs),
+        "saved_outputs": sorted(k[4:] for k in saved.files if k.startswith("out_")),
+        "max_abs_diff": max(diffs.values()),
+    }
+
+
+def _guarded(function, *args):
+    """`function(*args)` with its seconds, or a record of the error it raised."""
+    start = time.perf_counter()
+    try:
+        return {**function(*args), "seconds": round(time.perf_counter() - start, 2)}
+    except Exception as error:  # the test reports it, naming the case
+        return {"error": f"{type(error).__name__}: {error}", "traceback": traceback.format_exc()}
+
+
+def main(argv):
+    folder, backend = pathlib.Path(argv[0]), keras.backend.backend()
+    for mode in argv[1:]:
+        if mode.startswith("load:"):
+            other = mode.split(":", 1)[1]
+            results = {
+                path.stem: _guarded(load, folder, path)
+                for path in sorted((folder / other).glob("*.keras"))
+            }
+            out = f"load-{backend}-from-{other}.json"
+        else:
+            function = {"save": save, "train": train}[mode]
+            results = {
+                f"{name}.{preset}": _guarded(function, folder, backend, name, preset)
+                for name, preset in cases()
+            }
+            out = f"{mode}-{backend}.json"
+        (folder / out).write_text(json.dumps(results, indent=1))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,30 @@
+"""Every aezoo layer's tests (Keras' layer test harness included) on JAX.
+
+`tests/layers/` runs on TensorFlow in the suite's own process; here it runs
+again, whole, in a pytest subprocess with `KERAS_BACKEND=jax`. Tests about
+one backend's compiler or APIs carry `tests.backend_marks` marks.
+"""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.backends import backend_env
+
+pytest.importorskip("jax", reason="JAX is in the dev extra: pip install -e '.[dev]'")
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.slow
+def test_the_layer_tests_pass_on_jax(tmp_path_factory):
+    env = backend_env("jax", tmp_path_factory)
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider", "tests/layers"],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=900,
+    )
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+    # It ran on JAX: the JAX-only tests passed rather than being skipped.
+    assert "test_on_jax_the_next_frame_stack_is_jitted PASSED" in done.stdout, done.stdout[-4000:]
