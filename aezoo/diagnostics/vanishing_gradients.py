@@ -162,6 +162,13 @@ def _gradient_scales(model, x, y, sample_weight, count):
     layers = [layer for layer in model.layers if layer.trainable_weights]
     if keras.backend.backend() == "jax":
         return _jax_gradient_scales(model, layers, x, y, sample_weight, count)
+    if keras.backend.backend() != "tensorflow":
+        raise ValueError(
+            "vanishing_gradients takes the gradients with tf.GradientTape or jax.grad: "
+            f"the tensorflow or jax backend. Received: backend={keras.backend.backend()!r}. "
+            "Leave `vanishing_gradients` out of the recipe's [diagnostics] checks, or set "
+            "KERAS_BACKEND=tensorflow."
+        )
     outputs = keras.tree.flatten(model.output)
     layer_outputs = [keras.tree.flatten(_output(model, layer))[0] for layer in layers]
     extra = [t for t in layer_outputs if all(t is not o for o in outputs)]
