@@ -24,7 +24,13 @@ Variants (all `aezoo.build("convlstm_bidir_predictor", ...)`):
 - `dynamic_filter`: the conditional stack with the dynamic-filter head
   (the `default` preset; its past head is fed the true input frames);
 - `dynamic_filter_past_predictions`: as `dynamic_filter`, the past head
-  fed its own predictions after the view point frame.
+  fed its own predictions after the view point frame;
+- `dynamic_filter_lr5e-3`, `dynamic_filter_lr1e-2`, `dynamic_filter_bce`:
+  the `default` preset at a higher constant learning rate, or with binary cross-entropy on the future
+  and past frames (the one-step context loss stays squared error);
+- `dynamic_filter_motion`: the `default` preset fed `[frame, frame -
+  previous frame]` at every step (`motion_input=True`);
+  `dynamic_filter_motion_lr1e-2`: the same at Adam 1e-2.
 
 Each checkpoint is appended to `--log` as one JSON line as soon as it is
 measured (the run can be stopped at any time); `--table` prints the
@@ -45,6 +51,12 @@ VARIANTS = {
     "dynamic_filter_past_predictions": (
         "default", {"past_inputs": "predictions", "learning_rate": 2e-3}
     ),
+    # Knobs of the chosen design (session 8).
+    "dynamic_filter_lr5e-3": ("default", {"learning_rate": 5e-3}),
+    "dynamic_filter_lr1e-2": ("default", {"learning_rate": 1e-2}),
+    "dynamic_filter_bce": ("default", {"loss": "binary_crossentropy", "learning_rate": 2e-3}),
+    "dynamic_filter_motion": ("default", {"motion_input": True, "learning_rate": 2e-3}),
+    "dynamic_filter_motion_lr1e-2": ("default", {"motion_input": True, "learning_rate": 1e-2}),
 }
 BATCH = 16
 

@@ -64,36 +64,13 @@ def sequence_layout(
     (False, 0.5, 0.5)
     """
     x, y, sample_weight = _inputs.collect(x, y, sample_weight, max_examples=max_examples)
-    if y is None:
-        raise ValueError("sequence_layout needs labels `y`.")
-    x = np.asarray(x)
-    if x.ndim == 2:
-        x = x[..., None]
-    labels = np.asarray(y)
-    if labels.ndim == 3:
-        labels = labels.argmax(-1)
-    if x.ndim != 3 or labels.shape != x.shape[:2]:
-        raise ValueError(
-            "sequence_layout needs inputs (batch, time, features) and labels "
-            f"(batch, time). Received: x.shape={x.shape}, y.shape={np.shape(y)}"
-        )
-    weights = np.ones(labels.shape) if sample_weight is None else np.asarray(sample_weight)
-    predictions = np.asarray(model.predict(x, batch_size=batch_size, verbose=0)).argmax(-1)
-    if predictions.shape != labels.shape:
-        raise ValueError(
-            f"The model's per-step predictions have shape {predictions.shape}, the "
-            f"labels {labels.shape}: sequence_layout needs one class per step."
-        )
-    keep = weights.reshape(-1) > 0
-    inputs = x.reshape(-1, x.shape[-1])[keep]
-    labels, weights = labels.reshape(-1)[keep], weights.reshape(-1)[keep]
-    correct = predictions.reshape(-1)[keep] == labels
+    inputs, labels, weights, correct = _scored_steps(model, x, y, sample_weight, batch_size)
     model_accuracy = float((correct * weights).sum() / weights.sum())
     values, value_index = np.unique(inputs, axis=0, return_inverse=True)
     numbers = {
         "model_accuracy": model_accuracy,
         "distinct_inputs": len(values),
-        "steps": int(keep.sum()),
+        "steps": len(labels),
         "applicable": False,
     }
     if len(values) > max_values:
@@ -141,3 +118,32 @@ def _majority_accuracy(value_index, labels, weights):
     counts = np.zeros((value_index.max() + 1, labels.max() + 1))
     np.add.at(counts, (value_index, labels), weights)
     return float(counts.max(axis=1).sum() / weights.sum())
+
+
+def _scored_steps(model, x, y, sample_weight, batch_size):
+    """The unmasked steps, flat: `(inputs, labels, weights, correct)`, where
+    `correct` says whether the model's class at that step is the label."""
+    if y is None:
+        raise ValueError("sequence_layout needs labels `y`.")
+    x = np.asarray(x)
+    if x.ndim == 2:
+        x = x[..., None]
+    labels = np.asarray(y)
+    if labels.ndim == 3:
+        labels = labels.argmax(-1)
+    if x.ndim != 3 or labels.shape != x.shape[:2]:
+        raise ValueError(
+            "sequence_layout needs inputs (batch, time, features) and labels "
+            f"(batch, time). Received: x.shape={x.shape}, y.shape={np.shape(y)}"
+        )
+    weights = np.ones(labels.shape) if sample_weight is None else np.asarray(sample_weight)
+    predictions = np.asarray(model.predict(x, batch_size=batch_size, verbose=0)).argmax(-1)
+    if predictions.shape != labels.shape:
+        raise ValueError(
+            f"The model's per-step predictions have shape {predictions.shape}, the "
+            f"labels {labels.shape}: sequence_layout needs one class per step."
+        )
+    keep = weights.reshape(-1) > 0
+    inputs = x.reshape(-1, x.shape[-1])[keep]
+    labels, weights = labels.reshape(-1)[keep], weights.reshape(-1)[keep]
+    return inputs, labels, weights, predictions.reshape(-1)[keep] == labels

@@ -51,6 +51,10 @@ class NextFrameConvLSTM(keras.layers.Layer):
             `filter_size // 2` pixels per frame). Defaults to 9.
         predict_steps: int >= 1, frames predicted after the given ones, each
             fed back as the next input. Defaults to 1.
+        motion_input: bool. Feed each step `[frame, frame - previous
+            input frame]` instead of the frame alone, so the first gate
+            convolution sees the motion directly (the first step's previous
+            frame is itself: no motion). Defaults to `False`.
         context_loss_weight: float >= 0. In training, adds this weight
             times the mean squared error of the one-step predictions of the
             given frames 1..T-1 (teacher forced) to the model's losses.
@@ -92,6 +96,7 @@ class NextFrameConvLSTM(keras.layers.Layer):
         context_loss_weight=0.0,
         unroll=False,
         return_state=False,
+        motion_input=False,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -126,6 +131,9 @@ class NextFrameConvLSTM(keras.layers.Layer):
             )
         self.context_loss_weight = context_loss_weight
         self.unroll = bool(unroll)
+        if not isinstance(motion_input, (bool, np.bool_)):
+            raise ValueError(f"`motion_input` must be a bool. Received: motion_input={motion_input!r}")
+        self.motion_input = bool(motion_input)
         self.return_state = bool(return_state)
         # XLA cannot compile the gradient of `ops.scan` on TensorFlow; JAX
         # jits it (`aezoo.layers.spatial_lstm.scan_supports_jit`).
@@ -150,7 +158,7 @@ class NextFrameConvLSTM(keras.layers.Layer):
         self.state_rows, self.state_cols = rows // p, cols // p
         k = self.kernel_size
         self.gate_kernels, self.gate_biases = [], []
-        below = p * p * channels
+        below = p * p * channels * (2 if self.motion_input else 1)
         for level, filters in enumerate(self.filters, start=1):
             self.gate_kernels.append(
                 self.add_weight(
@@ -194,7 +202,8 @@ class NextFrameConvLSTM(keras.layers.Layer):
     def _fold(self, frame):
         """(batch, rows, cols, ch) -> (batch, rows/p, cols/p, p*p*ch)."""
         p = self.patch_size
-        rows, cols, ch = self.frame_shape
+        rows, cols, _ = self.frame_shape
+        ch = frame.shape[-1]
         x = ops.reshape(frame, (-1, rows // p, p, cols // p, p, ch))
         x = ops.transpose(x, (0, 1, 3, 2, 4, 5))
         return ops.reshape(x, (-1, rows // p, cols // p, p * p * ch))
@@ -207,8 +216,12 @@ class NextFrameConvLSTM(keras.layers.Layer):
         x = ops.transpose(x, (0, 1, 3, 2, 4, 5))
         return ops.reshape(x, (-1, rows, cols, depth))
 
-    def _step(self, frame, states):
-        x = self._fold(frame)
+    def _step(self, frame, previous, states):
+        if self.motion_input:
+            frame_input = ops.concatenate([frame, frame - previous], axis=-1)
+        else:
+            frame_input = frame
+        x = self._fold(frame_input)
         new_states = []
         for level in range(len(self.filters)):
             h, c = states[2 * level], states[2 * level + 1]
@@ -225,14 +238,15 @@ class NextFrameConvLSTM(keras.layers.Layer):
         return self._predict(frame, head), new_states
 
     def _run(self, carry, frames=None, length=None):
-        """Steps from `carry = (prediction, *states)`: one per frame of
-        `frames` (batch first), fed that frame, or `length` steps, each fed
-        the previous prediction. Returns the last carry and the predictions
-        `(batch, steps, rows, cols, channels)`."""
+        """Steps from `carry = (prediction, previous input, *states)`: one
+        per frame of `frames` (batch first), fed that frame, or `length`
+        steps, each fed the previous prediction. Returns the last carry and
+        the predictions `(batch, steps, rows, cols, channels)`."""
 
         def step(carry, frame):
-            prediction, states = self._step(carry[0] if frame is None else frame, list(carry[1:]))
-            carry = (prediction, *states)
+            frame = carry[0] if frame is None else frame
+            prediction, states = self._step(frame, carry[1], list(carry[2:]))
+            carry = (prediction, frame, *states)
             # keras.ops.scan (TF backend) wants per-step outputs shaped like
             # the carry, so the carry holds the prediction too.
             return carry, carry
@@ -271,10 +285,11 @@ class NextFrameConvLSTM(keras.layers.Layer):
             )
         states = self._initial_states(frames, batch, initial_state)
         # Over the given frames (teacher forced): one step per frame. The
-        # carry is (last prediction, *states).
-        carry = (ops.zeros_like(frames[:, 0]), *states)
+        # carry is (last prediction, last input frame, *states); the first
+        # frame is its own previous frame.
+        carry = (ops.zeros_like(frames[:, 0]), frames[:, 0], *states)
         carry, context = self._run(carry, frames=frames)
-        view_point_states = list(carry[1:])
+        view_point_states = list(carry[2:])
         # The prediction after the last given frame is the first free one;
         # each further step is fed the previous prediction.
         predictions = context
@@ -333,6 +348,7 @@ class NextFrameConvLSTM(keras.layers.Layer):
                 "context_loss_weight": self.context_loss_weight,
                 "unroll": self.unroll,
                 "return_state": self.return_state,
+                "motion_input": self.motion_input,
             }
         )
         return config

@@ -85,7 +85,7 @@ def _next_frame_flops(layer, in_shape):
     rows, cols, channels = in_shape[2:]
     positions = (rows // layer.patch_size) * (cols // layer.patch_size)
     kernel = layer.kernel_size**2
-    below = layer.patch_size**2 * channels
+    below = layer.patch_size**2 * channels * (2 if layer.motion_input else 1)
     per_step = 0
     for filters in layer.filters:
         per_step += 2 * positions * kernel * (below + filters) * 4 * filters

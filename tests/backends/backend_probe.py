@@ -5,7 +5,7 @@ set (the backend is chosen once per process):
 
     python -m tests.backends.backend_probe FOLDER MODE [MODE ...]
 
-with MODE one of `save`, `train`, `load:OTHER` (OTHER a folder name below
+with MODE one of `save`, `train`, `load:OTHER`, `resave:OTHER` (OTHER a folder name below
 FOLDER: `tensorflow`, `jax`, `jax-trained`, ...):
 
 - `save`: builds each model (seed 0), runs it forward on real inputs and
@@ -15,6 +15,8 @@ FOLDER: `tensorflow`, `jax`, `jax-trained`, ...):
   (`tests/models/harness.py`: a few frames for the predictor), fits it for
   two steps (forward and backward), records the loss and how many weights
   moved, and saves the trained model and its outputs as `save` does.
+- `resave:OTHER`: `load:OTHER`, then saves each loaded model again from
+  this backend (with its outputs) to `FOLDER/<backend>`.
 - `load:OTHER`: loads every `.keras` in `FOLDER/OTHER` (written by another
   process, on this backend or the other) with `safe_mode=True` and compares
   its outputs on the saved inputs with the saved outputs.
@@ -79,15 +81,29 @@ def train(folder, backend, name, preset):
     after = [keras.ops.convert_to_numpy(w) for w in model.trainable_weights]
     moved = sum(not np.array_equal(b, a) for b, a in zip(before, after))
     _save(model, x[:BATCH], folder / f"{backend}-trained", f"{name}.{preset}")
-    return {"loss": float(history["loss"][-1]), "weights": len(before), "weights_moved": int(moved)}
+    return {"loss": float(history["loss"][-1]), "weights": len(before), "weights_moved": int(moved),
+            "parameters": model.count_params()}
+
+
+def resave(folder, backend, path):
+    """`load`, then the loaded model saved again from this backend, with
+    its own outputs, to `FOLDER/<backend>`."""
+    model, record = _loaded(path)
+    _save(model, np.load(path.with_suffix(".npz"))["x"], folder / backend, path.stem)
+    return record
 
 
 def load(folder, path):
+    return _loaded(path)[1]
+
+
+def _loaded(path):
+    """The model of `path` and how its outputs compare with the saved ones."""
     model = keras.saving.load_model(path, safe_mode=True)
     saved = np.load(path.with_suffix(".npz"))
     outputs = _outputs(model, saved["x"])
     diffs = {key: float(np.max(np.abs(outputs[key] - saved[f"out_{key}"]))) for key in outputs}
-    return {
+    return model, {
         "outputs": sorted(outputs),
         "saved_outputs": sorted(k[4:] for k in saved.files if k.startswith("out_")),
         "max_abs_diff": max(diffs.values()),
@@ -106,13 +122,15 @@ def _guarded(function, *args):
 def main(argv):
     folder, backend = pathlib.Path(argv[0]), keras.backend.backend()
     for mode in argv[1:]:
-        if mode.startswith("load:"):
-            other = mode.split(":", 1)[1]
+        if mode.startswith(("load:", "resave:")):
+            kind, other = mode.split(":", 1)
+            function = {"load": lambda path: load(folder, path),
+                        "resave": lambda path: resave(folder, backend, path)}[kind]
             results = {
-                path.stem: _guarded(load, folder, path)
+                path.stem: _guarded(function, path)
                 for path in sorted((folder / other).glob("*.keras"))
             }
-            out = f"load-{backend}-from-{other}.json"
+            out = f"{kind}-{backend}-from-{other}.json"
         else:
             function = {"save": save, "train": train}[mode]
             results = {

@@ -47,10 +47,12 @@ class NextFrameConvLSTMTest(testing.TestCase):
         )
 
 
-@pytest.mark.parametrize("head", ["dynamic_filter", "pixel"])
-def test_a_prediction_never_sees_the_frame_it_predicts_or_later(head):
+@pytest.mark.parametrize(
+    "head,motion_input", [("dynamic_filter", False), ("pixel", False), ("dynamic_filter", True)]
+)
+def test_a_prediction_never_sees_the_frame_it_predicts_or_later(head, motion_input):
     # keras-io #1003: the prediction of frame k may use frames 0..k-1 only.
-    layer = _layer(head=head)
+    layer = _layer(head=head, motion_input=motion_input)
     x = _frames()
     base = np.asarray(layer(x))
     for k in range(1, SHAPE[1]):
@@ -63,16 +65,43 @@ def test_a_prediction_never_sees_the_frame_it_predicts_or_later(head):
         assert np.abs(out[:, k] - base[:, k]).max() > 1e-6
 
 
-def test_free_running_steps_are_fed_their_own_prediction():
-    layer = _layer(predict_steps=3)
+@pytest.mark.parametrize("motion_input", [False, True])
+def test_free_running_steps_are_fed_their_own_prediction(motion_input):
+    layer = _layer(predict_steps=3, motion_input=motion_input)
     x = _frames()
     free = np.asarray(layer(x))
-    # Feeding the first free prediction as a given frame must continue the same way.
+    # Feeding the first free prediction as a given frame must continue the
+    # same way (with motion_input, its motion is measured from the last
+    # given frame, as in the free-running step).
     extended = np.concatenate([x, free[:, SHAPE[1] - 1 : SHAPE[1]]], axis=1)
-    follower = NextFrameConvLSTM((3, 4), patch_size=2, filter_size=3, predict_steps=2)
+    follower = NextFrameConvLSTM(
+        (3, 4), patch_size=2, filter_size=3, predict_steps=2, motion_input=motion_input
+    )
     follower.build(extended.shape)
     follower.set_weights(layer.get_weights())
     np.testing.assert_allclose(np.asarray(follower(extended))[:, SHAPE[1]:], free[:, SHAPE[1]:], atol=1e-5)
+
+
+def test_motion_input_feeds_the_difference_to_the_previous_frame():
+    # With motion_input the first gate convolution reads [frame, frame -
+    # previous] per patch position. Keep only the difference channels, and
+    # use the pixel head (the frame reaches the output through the gates
+    # only): the first step then sees no motion whatever the frame, and a
+    # changed frame reaches the prediction through its difference.
+    layer = _layer(head="pixel", motion_input=True)
+    assert layer.gate_kernels[0].shape[2] == 2 * 2 * 2 + 3  # 2x2 patches of 2 channels, h
+    weights = layer.get_weights()
+    weights[0] = weights[0].copy()
+    weights[0][:, :, [0, 2, 4, 6]] = 0.0  # each patch position's frame channel
+    layer.set_weights(weights)
+    still = np.repeat(_frames((2, 1, 8, 8, 1)), SHAPE[1], axis=1)
+    first = np.asarray(layer(still))[:, 0]
+    np.testing.assert_allclose(first, np.asarray(layer(np.zeros_like(still)))[:, 0], atol=1e-7)
+    moving = still.copy()
+    moving[:, 2] = 1.0 - moving[:, 2]
+    a, b = np.asarray(layer(still)), np.asarray(layer(moving))
+    np.testing.assert_array_equal(a[:, :2], b[:, :2])
+    assert np.abs(a[:, 2] - b[:, 2]).max() > 1e-6
 
 
 def test_scan_and_unroll_agree():
@@ -139,6 +168,7 @@ def test_initial_state_is_used():
         (dict(head="conv"), r"Received: head='conv'"),
         (dict(predict_steps=0), "Received: predict_steps=0"),
         (dict(context_loss_weight=float("nan")), "finite"),
+        (dict(motion_input="yes"), "Received: motion_input='yes'"),
     ],
 )
 def test_bad_arguments(kwargs, match):

@@ -36,6 +36,7 @@ DESIGNS = ("conditional", "encoder_decoder")
 # Each design's own keys; a preset of one design sets the other's to None.
 CONDITIONAL_ONLY = (
     "patch_size", "head", "filter_size", "past_channels", "past_inputs", "context_loss_weight",
+    "motion_input",
 )
 ENCODER_DECODER_ONLY = ("output_channels", "padding", "recurrent_kernel_size", "cell", "layer_norm")
 
@@ -60,6 +61,7 @@ PRESETS = {
         "past_channels": (64,),
         "past_inputs": "frames",
         "context_loss_weight": 1.0,
+        "motion_input": False,
         **dict.fromkeys(ENCODER_DECODER_ONLY),  # keys of the other design: None
         "unroll": False,
         "loss": "mean_squared_error",
@@ -143,6 +145,7 @@ def _create_conditional_predictor(
     past_channels,
     past_inputs,
     context_loss_weight,
+    motion_input,
     unroll,
     loss,
     optimizer,
@@ -185,10 +188,11 @@ def _create_conditional_predictor(
     common.check_choice("past_inputs", past_inputs, ("predictions", "frames"))
     common.check_float("context_loss_weight", context_loss_weight)
     common.check_bool("unroll", unroll)
+    common.check_bool("motion_input", motion_input)
     common.check_choice("loss", loss, LOSSES)
     stack_args = dict(
         patch_size=patch_size, kernel_size=kernel_size, head=head,
-        filter_size=filter_size, unroll=unroll,
+        filter_size=filter_size, unroll=unroll, motion_input=motion_input,
     )
     frames = keras.Input(
         (frames_in, image_size, image_size, image_channels), name="frames"
