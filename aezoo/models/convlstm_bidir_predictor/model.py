@@ -61,11 +61,13 @@ PRESETS = {
         "past_channels": (64,),
         "past_inputs": "frames",
         "context_loss_weight": 1.0,
-        "motion_input": False,
+        # Each step reads [frame, frame - previous] (session 9's artifact;
+        # docs/BENCHMARKS.md, "Knobs of the chosen design at equal data").
+        "motion_input": True,
         **dict.fromkeys(ENCODER_DECODER_ONLY),  # keys of the other design: None
         "unroll": False,
         "loss": "mean_squared_error",
-        **common.training_keys("adam", 2e-3, global_clipnorm=1.0),
+        **common.training_keys("adam", 1e-2, global_clipnorm=1.0),
     },
     # The unconditioned encoder-decoder that shipped before issue 13: two
     # decoders that never see a frame (its future fades to grey).
