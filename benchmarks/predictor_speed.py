@@ -39,6 +39,7 @@ import numpy as np
 import tensorflow as tf
 
 import aezoo
+from aezoo.layers.next_frame_conv_lstm import _folded_neighbourhood_kernel
 from aezoo.models.flops import count_flops
 
 
@@ -66,32 +67,85 @@ def keras_reference(frames_in=10, frames_out=10, frames_past=9, size=64):
     return model
 
 
-def keras_next_frame_reference(steps=28, size=64, patch=4, channels=(64, 64)):
+def keras_next_frame_reference(
+    steps=28, size=64, patch=4, channels=(64, 64), motion_input=False, dynamic_filter=False
+):
     """A plain Keras ConvLSTM2D stack with the conditional design's work:
     frames folded into 4x4 patches (16x16x16), two ConvLSTM2D(64, 3) levels
     over the 19 + 9 steps the future and past stacks run, a 1x1 convolution
     to the dynamic filters' 16 x 81 channels per position. Not
     autoregressive (its frames are inputs), so the same FLOPs with every
-    input convolution batched over time: a fair bar for speed per FLOP."""
+    input convolution batched over time: a fair bar for speed per FLOP.
+
+    With `motion_input` each step reads `[frame, frame - previous]` (32
+    channels after folding), as the `default` preset does; with
+    `dynamic_filter` the head does what the `default`'s does after its 1x1
+    convolution, with the same ops (`NextFrameConvLSTM._predict`, in the
+    folded layout): a softmax over 81 weights at every pixel and their
+    weighted sum over the frame's 9x9 neighbourhood (a one-hot convolution
+    of the folded frame lists it). Its FLOPs, counted
+    as for the aezoo layer (2 x 81 per pixel and step), are
+    `dynamic_filter_flops`."""
+    from keras import ops
+
     cells = size // patch
     inputs = keras.Input((steps, size, size, 1))
-    x = keras.layers.Reshape((steps, cells, patch, cells, patch))(inputs)
-    x = keras.layers.Permute((1, 2, 4, 3, 5))(x)
-    x = keras.layers.Reshape((steps, cells, cells, patch * patch))(x)
+    x = inputs
+    if motion_input:
+        x = keras.layers.Lambda(
+            lambda t: ops.concatenate(
+                [t, t - ops.concatenate([t[:, :1], t[:, :-1]], axis=1)], axis=-1
+            )
+        )(inputs)
+    depth = x.shape[-1]
+    x = keras.layers.Reshape((steps, cells, patch, cells, patch, depth))(x)
+    x = keras.layers.Permute((1, 2, 4, 3, 5, 6))(x)
+    x = keras.layers.Reshape((steps, cells, cells, patch * patch * depth))(x)
     for filters in channels:
         x = keras.layers.ConvLSTM2D(filters, 3, padding="same", return_sequences=True)(x)
     x = keras.layers.TimeDistributed(keras.layers.Conv2D(patch * patch * 81, 1))(x)
+    if dynamic_filter:
+        kernel = _folded_neighbourhood_kernel(patch, 9)
+        pixels = patch * patch
+
+        def head(tensors):
+            maps, frames = tensors
+            w = ops.softmax(ops.reshape(maps, (-1, cells, cells, pixels, 81)), axis=-1)
+            folded = ops.reshape(frames, (-1, cells, patch, cells, patch, 1))
+            folded = ops.transpose(folded, (0, 1, 3, 2, 4, 5))
+            folded = ops.reshape(folded, (-1, cells, cells, pixels))
+            patches = ops.conv(folded, ops.convert_to_tensor(kernel), strides=1, padding="same")
+            y = ops.sum(w * ops.reshape(patches, (-1, cells, cells, pixels, 81)), axis=-1)
+            y = ops.reshape(y, (-1, steps, cells, cells, patch, patch))
+            y = ops.transpose(y, (0, 1, 2, 4, 3, 5))
+            return ops.reshape(y, (-1, steps, size, size, 1))
+
+        x = keras.layers.Lambda(head, name="dynamic_filter")([x, inputs])
     model = keras.Model(inputs, x)
     model.compile(optimizer=keras.optimizers.Adam(1e-3, global_clipnorm=1.0), loss="mse")
     return model
 
 
+def dynamic_filter_flops(model, filter_size=9):
+    """FLOPs per example of a reference's `dynamic_filter` Lambda, counted as
+    `aezoo.models.flops` counts the aezoo head: 2 per weight and pixel."""
+    try:
+        layer = model.get_layer("dynamic_filter")
+    except ValueError:
+        return 0
+    _, steps, rows, cols, channels = layer.output.shape
+    return steps * 2 * rows * cols * channels * filter_size**2
+
+
 # Each aezoo design and the plain Keras stack it is measured against.
 REFERENCES = {
-    "aezoo default": "keras ConvLSTM2D next-frame stack",
-    "aezoo default, unroll": "keras ConvLSTM2D next-frame stack",
+    "aezoo default": "keras ConvLSTM2D next-frame stack, motion input + dynamic filter",
+    "aezoo default, unroll": "keras ConvLSTM2D next-frame stack, motion input + dynamic filter",
     "aezoo unconditioned": "keras ConvLSTM2D stack",
 }
+# Also printed: the default against the reference without the dynamic
+# filter's softmax and weighted sum (the bar of the 2026-12-04 runs).
+HEADLESS = ("aezoo default", "keras ConvLSTM2D next-frame stack")
 
 
 def make_models():
@@ -99,6 +153,9 @@ def make_models():
         "aezoo default": aezoo.build("convlstm_bidir_predictor"),
         "aezoo default, unroll": aezoo.build("convlstm_bidir_predictor", unroll=True),
         "keras ConvLSTM2D next-frame stack": keras_next_frame_reference(),
+        "keras ConvLSTM2D next-frame stack, motion input + dynamic filter": (
+            keras_next_frame_reference(motion_input=True, dynamic_filter=True)
+        ),
         "aezoo unconditioned": aezoo.build("convlstm_bidir_predictor", "unconditioned"),
         "aezoo as_posted": aezoo.build("convlstm_bidir_predictor", "as_posted"),
         "keras ConvLSTM2D stack": keras_reference(),
@@ -167,7 +224,7 @@ def main(argv=None):
     rates = {}
     for name, model in models.items():
         step = statistics.median(times[name])
-        flops = count_flops(model) / 1e9
+        flops = (count_flops(model) + dynamic_filter_flops(model)) / 1e9
         rate = 3 * flops * args.batch / step
         rates[name] = rate
         print(f"| {name} | {model.count_params():,} | {flops:.2f} | {step:.3f} | "
@@ -178,6 +235,9 @@ def main(argv=None):
     }
     for name, ratio in ratios.items():
         print(f"GFLOP/s ratio of {name} to the {REFERENCES[name]}: {ratio:.2f}")
+    if all(name in rates for name in HEADLESS):
+        print(f"GFLOP/s ratio of {HEADLESS[0]} to the {HEADLESS[1]} (no softmax, no "
+              f"weighted sum): {rates[HEADLESS[0]] / rates[HEADLESS[1]]:.2f}")
     return {
         "peak_gflops": peak,
         "step_s": {name: statistics.median(t) for name, t in times.items()},

@@ -188,14 +188,7 @@ class NextFrameConvLSTM(keras.layers.Layer):
             name="head_bias", shape=(p * p * per_pixel,), initializer="zeros"
         )
         if self.head == "dynamic_filter":
-            # One-hot kernel: a convolution with it lists each pixel's
-            # filter_size x filter_size neighbourhood, per channel.
-            n = self.filter_size
-            eye = np.zeros((n, n, 1, n * n), "float32")
-            for i in range(n):
-                for j in range(n):
-                    eye[i, j, 0, i * n + j] = 1.0
-            self._neighbourhood_kernel = eye
+            self._neighbourhood_kernel = _folded_neighbourhood_kernel(p, self.filter_size)
 
     # -- one step ---------------------------------------------------------------
 
@@ -265,12 +258,24 @@ class NextFrameConvLSTM(keras.layers.Layer):
         channels = self.frame_shape[-1]
         if self.head == "pixel":
             return ops.sigmoid(self._unfold(head, channels))
-        weights = ops.softmax(self._unfold(head, self.filter_size**2), axis=-1)
+        # All in the folded layout: the head's `p*p*n*n` channels at a
+        # position are the n*n weights of each of its p*p pixels, and a
+        # one-hot convolution of the folded frame lists each pixel's n x n
+        # neighbourhood in the same order. Unfolding the weights to full
+        # resolution instead (one transpose of p*p*n*n values per position,
+        # forward and backward) took a quarter of the step.
+        n2 = self.filter_size**2
+        rows, cols = head.shape[1], head.shape[2]
+        pixels = self.patch_size**2
+        weights = ops.softmax(ops.reshape(head, (-1, rows, cols, pixels, n2)), axis=-1)
         kernel = ops.convert_to_tensor(self._neighbourhood_kernel, dtype=frame.dtype)
         outputs = []
         for ch in range(channels):
-            patches = ops.conv(frame[..., ch : ch + 1], kernel, strides=1, padding="same")
-            outputs.append(ops.sum(weights * patches, axis=-1, keepdims=True))
+            patches = ops.conv(
+                self._fold(frame[..., ch : ch + 1]), kernel, strides=1, padding="same"
+            )
+            patches = ops.reshape(patches, (-1, rows, cols, pixels, n2))
+            outputs.append(self._unfold(ops.sum(weights * patches, axis=-1), 1))
         return outputs[0] if channels == 1 else ops.concatenate(outputs, axis=-1)
 
     # -- Keras API --------------------------------------------------------------
@@ -352,6 +357,33 @@ class NextFrameConvLSTM(keras.layers.Layer):
             }
         )
         return config
+
+
+def _folded_neighbourhood_kernel(patch_size, filter_size):
+    """One-hot kernel listing each pixel's neighbourhood from folded frames.
+
+    A convolution of a folded frame `(batch, rows/p, cols/p, p*p)` with it
+    gives `(batch, rows/p, cols/p, p*p*n*n)`: at each position, for each of
+    its `p*p` pixels (row-major in the patch, as `_fold` orders them), the
+    `n x n` neighbourhood of that pixel in the unfolded frame (row-major),
+    zero outside the frame, as a `"same"` convolution at full resolution
+    would list it. Returns a float32 array `(k, k, p*p, p*p*n*n)`, `k` the
+    odd number of patches a neighbourhood can reach across.
+    """
+    p, n = patch_size, filter_size
+    radius = n // 2
+    reach = -(-radius // p)  # patches a neighbourhood reaches on each side
+    k = 2 * reach + 1
+    kernel = np.zeros((k, k, p * p, p * p * n * n), "float32")
+    for py in range(p):
+        for px in range(p):
+            out = (py * p + px) * n * n
+            for i in range(n):
+                dy, sy = divmod(py + i - radius, p)
+                for j in range(n):
+                    dx, sx = divmod(px + j - radius, p)
+                    kernel[dy + reach, dx + reach, sy * p + sx, out + i * n + j] = 1.0
+    return kernel
 
 
 def _is_int(value):

@@ -130,6 +130,49 @@ def test_dynamic_filter_moves_the_frame():
     np.testing.assert_allclose(predicted[:, : SHAPE[1] - 1], shifted, atol=1e-5)
 
 
+def _dynamic_filter_reference(frame, weights, n):
+    """Per-pixel softmax filters applied at full resolution, by loops:
+    `weights (batch, rows, cols, n*n)` logits, `frame (batch, rows, cols, ch)`."""
+    batch, rows, cols, channels = frame.shape
+    r = n // 2
+    padded = np.pad(frame, ((0, 0), (r, r), (r, r), (0, 0)))
+    w = np.exp(weights - weights.max(-1, keepdims=True))
+    w /= w.sum(-1, keepdims=True)
+    out = np.zeros_like(frame)
+    for i in range(n):
+        for j in range(n):
+            out += w[..., i * n + j : i * n + j + 1] * padded[:, i : i + rows, j : j + cols]
+    return out
+
+
+@pytest.mark.parametrize(
+    "patch_size, filter_size, channels",
+    # A neighbourhood within the next patch, across two patches (radius 5 >
+    # patch 4), patch 1 (no folding), and two channels.
+    [(2, 3, 1), (4, 9, 1), (4, 11, 1), (1, 3, 1), (2, 5, 2)],
+)
+def test_dynamic_filter_matches_per_pixel_filters_at_full_resolution(
+    patch_size, filter_size, channels
+):
+    # The head works on folded frames; each pixel must still get its own
+    # filter over its own neighbourhood, zeros beyond the frame's edges.
+    rows = cols = 8
+    layer = NextFrameConvLSTM((2,), patch_size=patch_size, filter_size=filter_size)
+    layer.build((None, 2, rows, cols, channels))
+    rng = np.random.default_rng(1)
+    frame = rng.random((2, rows, cols, channels)).astype("float32")
+    n2 = filter_size**2
+    logits = (3 * rng.normal(size=(2, rows, cols, n2))).astype("float32")
+    # The head's layout: per position, the p*p pixels of its patch (row
+    # major), each with its n*n logits.
+    p = patch_size
+    head = logits.reshape(2, rows // p, p, cols // p, p, n2).transpose(0, 1, 3, 2, 4, 5)
+    head = head.reshape(2, rows // p, cols // p, p * p * n2)
+    predicted = np.asarray(layer._predict(frame, head))
+    expected = _dynamic_filter_reference(frame, logits, filter_size)
+    np.testing.assert_allclose(predicted, expected, atol=1e-5)
+
+
 def test_dynamic_filter_stays_in_the_frames_range():
     layer = _layer()
     # A convex combination of the frame's pixels (zeros beyond its edges).
