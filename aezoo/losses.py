@@ -3,6 +3,8 @@
 import keras
 from keras import ops
 
+from aezoo.validation import check_float
+
 
 @keras.saving.register_keras_serializable(package="aezoo")
 def sum_squared_error(y_true, y_pred):
@@ -82,12 +84,7 @@ class L1L2Error(keras.losses.Loss):
 
     def __init__(self, l1_weight=1.0, reduction="sum_over_batch_size", name="l1_l2_error"):
         super().__init__(name=name, reduction=reduction)
-        l1_weight = float(l1_weight)
-        if not l1_weight >= 0 or l1_weight == float("inf"):
-            raise ValueError(
-                f"`l1_weight` must be a finite number >= 0. Received: l1_weight={l1_weight!r}"
-            )
-        self.l1_weight = l1_weight
+        self.l1_weight = check_float("l1_weight", l1_weight)
 
     def call(self, y_true, y_pred):
         return keras.losses.mean_squared_error(

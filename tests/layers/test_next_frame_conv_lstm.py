@@ -133,7 +133,7 @@ def test_dynamic_filter_moves_the_frame():
 def _dynamic_filter_reference(frame, weights, n):
     """Per-pixel softmax filters applied at full resolution, by loops:
     `weights (batch, rows, cols, n*n)` logits, `frame (batch, rows, cols, ch)`."""
-    batch, rows, cols, channels = frame.shape
+    _, rows, cols, _ = frame.shape
     r = n // 2
     padded = np.pad(frame, ((0, 0), (r, r), (r, r), (0, 0)))
     w = np.exp(weights - weights.max(-1, keepdims=True))
