@@ -30,7 +30,12 @@ Variants (all `aezoo.build("convlstm_bidir_predictor", ...)`):
   and past frames (the one-step context loss stays squared error);
 - `dynamic_filter_motion`: the `default` preset fed `[frame, frame -
   previous frame]` at every step (`motion_input=True`);
-  `dynamic_filter_motion_lr1e-2`: the same at Adam 1e-2.
+  `dynamic_filter_motion_lr1e-2`: the same at Adam 1e-2;
+- `dynamic_filter_motion_lr2e-2`: the same at Adam 2e-2, and
+  `dynamic_filter_motion_lr2e-2_null_tap` with the filter's null tap
+  (`null_tap=True`: a pixel's weights on its neighbourhood may sum to less
+  than 1, so the head can dim haze). From session 11 each row also has the
+  future's mean SSIM.
 
 Each checkpoint is appended to `--log` as one JSON line as soon as it is
 measured (the run can be stopped at any time); `--table` prints the
@@ -47,7 +52,8 @@ import numpy as np
 # Every knob a variant does not vary is pinned to the value the 2026-12-04
 # and -05 rows were measured with, so the rows stay reproducible when the
 # `default` preset moves on.
-_PINNED = {"motion_input": False, "learning_rate": 2e-3}
+_PINNED = {"motion_input": False, "learning_rate": 2e-3, "null_tap": False,
+           "loss": "mean_squared_error"}
 VARIANTS = {
     "unconditioned": ("unconditioned", {"learning_rate": 5e-3}),
     "pixel": ("default", {**_PINNED, "head": "pixel"}),
@@ -58,7 +64,25 @@ VARIANTS = {
     "dynamic_filter_lr1e-2": ("default", {**_PINNED, "learning_rate": 1e-2}),
     "dynamic_filter_bce": ("default", {**_PINNED, "loss": "binary_crossentropy"}),
     "dynamic_filter_motion": ("default", {**_PINNED, "motion_input": True}),
-    "dynamic_filter_motion_lr1e-2": ("default", {"motion_input": True, "learning_rate": 1e-2}),
+    "dynamic_filter_motion_lr1e-2": (
+        "default", {"motion_input": True, "learning_rate": 1e-2, "null_tap": False,
+                    "loss": "mean_squared_error"}),
+    # Session 11: a higher peak still; a null tap that lets the filter dim.
+    "dynamic_filter_motion_lr2e-2": (
+        "default", {"motion_input": True, "learning_rate": 2e-2, "null_tap": False,
+                    "loss": "mean_squared_error"}),
+    "dynamic_filter_motion_lr2e-2_null_tap": (
+        "default", {"motion_input": True, "learning_rate": 2e-2, "null_tap": True,
+                    "loss": "mean_squared_error"}),
+    "dynamic_filter_motion_lr2e-2_ssim0.1": (
+        "default", {"motion_input": True, "learning_rate": 2e-2, "null_tap": False,
+                    "loss": "l2_ssim_error", "ssim_weight": 0.1}),
+    "dynamic_filter_motion_lr2e-2_ssim0.02": (
+        "default", {"motion_input": True, "learning_rate": 2e-2, "null_tap": False,
+                    "loss": "l2_ssim_error", "ssim_weight": 0.02}),
+    "dynamic_filter_motion_lr2e-2_null_tap_ssim0.1": (
+        "default", {"motion_input": True, "learning_rate": 2e-2, "null_tap": True,
+                    "loss": "l2_ssim_error", "ssim_weight": 0.1}),
 }
 BATCH = 16
 
@@ -75,16 +99,18 @@ def _validation(num_sequences):
 
 def _measure(model, validation):
     from aezoo.losses import frame_mse
+    from aezoo.models.convlstm_bidir_predictor.metrics import frame_ssim
 
-    future = past = zero = 0.0
+    future = past = zero = ssim = 0.0
     count = 0
     for x, y in validation:
         predicted = model.predict_on_batch(x)
         future += float(np.sum(frame_mse(y["future"], predicted["future"])))
         past += float(np.sum(frame_mse(y["past"], predicted["past"])))
         zero += float(np.sum(frame_mse(y["future"], np.zeros_like(y["future"]))))
+        ssim += float(np.sum(frame_ssim(y["future"], np.asarray(predicted["future"]))))
         count += len(x)
-    return future / count, past / count, zero / count
+    return future / count, past / count, zero / count, ssim / count
 
 
 def run_variant(name, checkpoints, validation, log):
@@ -111,13 +137,16 @@ def run_variant(name, checkpoints, validation, log):
             if seen > 0:  # the first step traces the function
                 train_time += time.perf_counter() - start
             seen += len(x)
-        future, past, zero = _measure(model, validation)
+        future, past, zero, ssim = _measure(model, validation)
         row = {
             "variant": name,
             "sequences": seen,
             "val_future_frame_mse": round(float(future), 2),
             "val_future_to_zero": round(float(future / zero), 3),
             "val_past_frame_mse": round(float(past), 2),
+            # The future's mean SSIM (`tf.image.ssim`, as the card; the
+            # all-zero frame's is about 0.72); rows before session 11 lack it.
+            "val_future_ssim": round(float(ssim), 3),
             "parameters": model.count_params(),
             "gflop_per_sequence": round(count_flops(model) / 1e9, 2),
             "train_sequences_per_s": round((seen - BATCH) / train_time, 2),
@@ -141,7 +170,9 @@ def table(log, plot=None):
         last = mine[max(mine)]
         cells = [
             f"{mine[c]['val_future_frame_mse']:.1f} ({mine[c]['val_future_to_zero']:.2f})"
-            f" / {mine[c]['val_past_frame_mse']:.1f}" if c in mine else ""
+            f" / {mine[c]['val_past_frame_mse']:.1f}"
+            + (f", SSIM {mine[c]['val_future_ssim']:.3f}" if "val_future_ssim" in mine.get(c, {}) else "")
+            if c in mine else ""
             for c in counts
         ]
         lines.append(

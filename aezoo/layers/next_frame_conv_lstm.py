@@ -51,6 +51,11 @@ class NextFrameConvLSTM(keras.layers.Layer):
             `filter_size // 2` pixels per frame). Defaults to 9.
         predict_steps: int >= 1, frames predicted after the given ones, each
             fed back as the next input. Defaults to 1.
+        null_tap: bool, `"dynamic_filter"` head only. Give each pixel's
+            softmax one more tap, which reads zero, so that its weights on
+            the neighbourhood can sum to less than 1: the head can dim a
+            pixel (take away haze) instead of only moving intensity
+            around. Defaults to `False`.
         motion_input: bool. Feed each step `[frame, frame - previous
             input frame]` instead of the frame alone, so the first gate
             convolution sees the motion directly (the first step's previous
@@ -97,6 +102,7 @@ class NextFrameConvLSTM(keras.layers.Layer):
         unroll=False,
         return_state=False,
         motion_input=False,
+        null_tap=False,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -134,6 +140,14 @@ class NextFrameConvLSTM(keras.layers.Layer):
         if not isinstance(motion_input, (bool, np.bool_)):
             raise ValueError(f"`motion_input` must be a bool. Received: motion_input={motion_input!r}")
         self.motion_input = bool(motion_input)
+        if not isinstance(null_tap, (bool, np.bool_)):
+            raise ValueError(f"`null_tap` must be a bool. Received: null_tap={null_tap!r}")
+        if null_tap and head != "dynamic_filter":
+            raise ValueError(
+                "`null_tap` is a tap of the dynamic filter; it needs "
+                f"head='dynamic_filter'. Received: head={head!r}"
+            )
+        self.null_tap = bool(null_tap)
         self.return_state = bool(return_state)
         # XLA cannot compile the gradient of `ops.scan` on TensorFlow; JAX
         # jits it (`aezoo.layers.spatial_lstm.scan_supports_jit`).
@@ -179,7 +193,7 @@ class NextFrameConvLSTM(keras.layers.Layer):
             )
             below = filters
         top = self.filters[-1]
-        per_pixel = self.filter_size**2 if self.head == "dynamic_filter" else channels
+        per_pixel = self._taps() if self.head == "dynamic_filter" else channels
         self.head_kernel = self.add_weight(
             name="head_kernel", shape=(1, 1, top, p * p * per_pixel),
             initializer="glorot_uniform",
@@ -189,6 +203,10 @@ class NextFrameConvLSTM(keras.layers.Layer):
         )
         if self.head == "dynamic_filter":
             self._neighbourhood_kernel = _folded_neighbourhood_kernel(p, self.filter_size)
+
+    def _taps(self):
+        """Softmax entries per pixel: the neighbourhood, and the null tap."""
+        return self.filter_size**2 + (1 if self.null_tap else 0)
 
     # -- one step ---------------------------------------------------------------
 
@@ -267,7 +285,10 @@ class NextFrameConvLSTM(keras.layers.Layer):
         n2 = self.filter_size**2
         rows, cols = head.shape[1], head.shape[2]
         pixels = self.patch_size**2
-        weights = ops.softmax(ops.reshape(head, (-1, rows, cols, pixels, n2)), axis=-1)
+        weights = ops.softmax(ops.reshape(head, (-1, rows, cols, pixels, self._taps())), axis=-1)
+        if self.null_tap:
+            # The last tap reads zero: it only takes weight off the others.
+            weights = weights[..., :n2]
         kernel = ops.convert_to_tensor(self._neighbourhood_kernel, dtype=frame.dtype)
         outputs = []
         for ch in range(channels):
@@ -354,6 +375,7 @@ class NextFrameConvLSTM(keras.layers.Layer):
                 "unroll": self.unroll,
                 "return_state": self.return_state,
                 "motion_input": self.motion_input,
+                "null_tap": self.null_tap,
             }
         )
         return config

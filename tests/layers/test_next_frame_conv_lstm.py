@@ -183,6 +183,47 @@ def test_dynamic_filter_stays_in_the_frames_range():
     assert interior.min() >= 0.2 - 1e-6
 
 
+def _with_null_tap_bias(layer, null_logit):
+    """`layer` (null tap on) with the head kernel zeroed, every neighbourhood
+    logit 0 and every null tap's logit `null_logit`."""
+    weights = layer.get_weights()
+    bias = np.zeros_like(weights[-1]).reshape(-1, layer.filter_size**2 + 1)
+    bias[:, -1] = null_logit
+    weights[-2] = np.zeros_like(weights[-2])
+    weights[-1] = bias.reshape(-1)
+    layer.set_weights(weights)
+
+
+def test_null_tap_dims_and_otherwise_leaves_the_filter_alone():
+    x = _frames()
+    # All weight on the null tap: every prediction is dark.
+    layer = _layer(null_tap=True)
+    _with_null_tap_bias(layer, 50.0)
+    np.testing.assert_allclose(np.asarray(layer(x)), 0.0, atol=1e-6)
+    # Half of it: exactly half the plain filter's prediction (uniform
+    # weights over the 3x3 neighbourhood), for the given frames.
+    _with_null_tap_bias(layer, np.log(9.0))
+    plain = _layer(null_tap=False)
+    weights = plain.get_weights()
+    weights[-2], weights[-1] = np.zeros_like(weights[-2]), np.zeros_like(weights[-1])
+    plain.set_weights(weights)
+    given = SHAPE[1] - 1
+    np.testing.assert_allclose(
+        np.asarray(layer(x))[:, :given], 0.5 * np.asarray(plain(x))[:, :given], atol=1e-6
+    )
+    # No weight on it: the plain filter.
+    _with_null_tap_bias(layer, -50.0)
+    np.testing.assert_allclose(np.asarray(layer(x)), np.asarray(plain(x)), atol=1e-6)
+
+
+def test_null_tap_adds_one_logit_per_pixel_and_round_trips():
+    plain, dimming = _layer(), _layer(null_tap=True)
+    # patch 2: 4 pixels per position, each with 3x3 taps (+ 1).
+    assert plain.head_kernel.shape[-1] == 4 * 9 and dimming.head_kernel.shape[-1] == 4 * 10
+    again = NextFrameConvLSTM.from_config(dimming.get_config())
+    assert again.null_tap is True
+
+
 def test_context_loss_is_the_one_step_error_in_training_only():
     layer = _layer(context_loss_weight=2.0)
     x = _frames()
@@ -212,6 +253,8 @@ def test_initial_state_is_used():
         (dict(predict_steps=0), "Received: predict_steps=0"),
         (dict(context_loss_weight=float("nan")), "finite"),
         (dict(motion_input="yes"), "Received: motion_input='yes'"),
+        (dict(null_tap=1), "Received: null_tap=1"),
+        (dict(null_tap=True, head="pixel"), "needs head='dynamic_filter'"),
     ],
 )
 def test_bad_arguments(kwargs, match):

@@ -88,6 +88,20 @@ def test_predictor_future_does_not_depend_on_later_inputs_only_on_given_frames()
     assert np.abs(np.asarray(a["future"]) - np.asarray(b["future"])).max() > 1e-6
 
 
+def test_predictor_ssim_loss_and_null_tap_reach_the_model():
+    from aezoo.losses import L2SSIMError
+
+    model = aezoo.build("convlstm_bidir_predictor", frames_in=4, frames_out=3, frames_past=3,
+                        loss="l2_ssim_error", ssim_weight=0.05, null_tap=True)
+    assert all(isinstance(model.loss[head], L2SSIMError) and model.loss[head].ssim_weight == 0.05
+               for head in ("future", "past"))
+    assert model.get_layer("future_stack").null_tap and model.get_layer("past_stack").null_tap
+    with pytest.raises(ValueError, match="needs head='dynamic_filter'"):
+        aezoo.build("convlstm_bidir_predictor", head="pixel", null_tap=True)
+    with pytest.raises(ValueError, match="ssim_weight"):
+        aezoo.build("convlstm_bidir_predictor", ssim_weight=-1.0)
+
+
 def test_classifier_as_posted_mixes_sequences_of_a_batch():
     # Time-major by mistake: one row's outputs depend on the other rows.
     keras.utils.set_random_seed(0)

@@ -21,7 +21,7 @@ def _frame_mse(truth, prediction):
     return _frame_errors(truth, prediction).mean(axis=1)
 
 
-def _frame_ssim(truth, prediction):
+def frame_ssim(truth, prediction):
     """Mean SSIM over a sequence's frames (`tf.image.ssim`: 11x11 Gaussian
     window, sigma 1.5, k1 0.01, k2 0.03, dynamic range 1), per sequence."""
     import tensorflow as tf
@@ -51,11 +51,11 @@ def evaluate(model, batches, config):
             "frame_mse_future": errors["model"].mean(axis=1),
             "frame_mse_past": _frame_mse(targets["past"], predicted["past"]),
             "frame_mae_future": np.abs(predicted["future"] - future).sum(axis=(2, 3, 4)).mean(axis=1),
-            "ssim_future": _frame_ssim(future, predicted["future"]),
+            "ssim_future": frame_ssim(future, predicted["future"]),
             "baseline_zero_frame_mse_future": errors["zero"].mean(axis=1),
-            "baseline_zero_ssim_future": _frame_ssim(future, zero),
+            "baseline_zero_ssim_future": frame_ssim(future, zero),
             "baseline_copy_last_frame_mse_future": _frame_mse(future, copy_last),
-            "baseline_copy_last_ssim_future": _frame_ssim(future, copy_last),
+            "baseline_copy_last_ssim_future": frame_ssim(future, copy_last),
         }
         for key, per_example in values.items():
             sums[key] = sums.get(key, 0.0) + float(per_example.sum())

@@ -30,6 +30,7 @@ from aezoo.layers.next_frame_conv_lstm import HEADS
 from aezoo.layers.spatial_lstm import CELLS
 from aezoo.losses import FrameMSE
 from aezoo.losses import L1L2Error
+from aezoo.losses import L2SSIMError
 from aezoo.losses import SumSquaredError
 from aezoo.models import common
 
@@ -37,7 +38,7 @@ DESIGNS = ("conditional", "encoder_decoder")
 # Each design's own keys; a preset of one design sets the other's to None.
 CONDITIONAL_ONLY = (
     "patch_size", "head", "filter_size", "past_channels", "past_inputs", "context_loss_weight",
-    "motion_input",
+    "motion_input", "null_tap", "ssim_weight",
 )
 ENCODER_DECODER_ONLY = ("output_channels", "padding", "recurrent_kernel_size", "cell", "layer_norm")
 
@@ -65,6 +66,10 @@ PRESETS = {
         # Each step reads [frame, frame - previous] (session 9's artifact;
         # docs/BENCHMARKS.md, "Knobs of the chosen design at equal data").
         "motion_input": True,
+        "null_tap": False,
+        # Weight of the 1 - SSIM term of loss="l2_ssim_error" (unused by
+        # the other losses).
+        "ssim_weight": 0.1,
         **dict.fromkeys(ENCODER_DECODER_ONLY),  # keys of the other design: None
         "unroll": False,
         "loss": "mean_squared_error",
@@ -109,7 +114,8 @@ PRESETS = {
 }
 
 LOSSES = (
-    "mean_squared_error", "l1_l2_error", "binary_crossentropy", "batch_sum_squared_error"
+    "mean_squared_error", "l1_l2_error", "l2_ssim_error", "binary_crossentropy",
+    "batch_sum_squared_error",
 )
 
 
@@ -151,6 +157,8 @@ def _create_conditional_predictor(
     past_inputs,
     context_loss_weight,
     motion_input,
+    null_tap,
+    ssim_weight,
     unroll,
     loss,
     optimizer,
@@ -194,10 +202,18 @@ def _create_conditional_predictor(
     common.check_float("context_loss_weight", context_loss_weight)
     common.check_bool("unroll", unroll)
     common.check_bool("motion_input", motion_input)
+    common.check_bool("null_tap", null_tap)
+    common.check_float("ssim_weight", ssim_weight)
+    if null_tap and head != "dynamic_filter":
+        raise ValueError(
+            "`null_tap` is a tap of the dynamic filter; it needs "
+            f"head='dynamic_filter'. Received: head={head!r}"
+        )
     common.check_choice("loss", loss, LOSSES)
     stack_args = dict(
         patch_size=patch_size, kernel_size=kernel_size, head=head,
         filter_size=filter_size, unroll=unroll, motion_input=motion_input,
+        null_tap=null_tap,
     )
     frames = keras.Input(
         (frames_in, image_size, image_size, image_channels), name="frames"
@@ -221,7 +237,7 @@ def _create_conditional_predictor(
     )(past_context, initial_state=states[2 * (len(channels) - len(past_channels)):])
     past = keras.layers.Identity(name="past")(past)
     model = keras.Model(frames, {"future": future, "past": past}, name="convlstm_bidir_predictor")
-    _compile(model, loss, optimizer, learning_rate, global_clipnorm, clipvalue)
+    _compile(model, loss, optimizer, learning_rate, global_clipnorm, clipvalue, ssim_weight)
     return model
 
 
@@ -237,13 +253,15 @@ def _check_frames(frames_in, frames_out, frames_past):
         )
 
 
-def _compile(model, loss, optimizer, learning_rate, global_clipnorm, clipvalue):
+def _compile(model, loss, optimizer, learning_rate, global_clipnorm, clipvalue, ssim_weight=0.1):
     loss_fn = {
         "mean_squared_error": keras.losses.MeanSquaredError,
         # Pixels as Bernoulli probabilities (Srivastava et al. 2015).
         "binary_crossentropy": keras.losses.BinaryCrossentropy,
         # Squared plus absolute error: sharper, less haze (docs/BENCHMARKS.md).
         "l1_l2_error": L1L2Error,
+        # Squared error plus weighted 1 - SSIM: haze costs (docs/BENCHMARKS.md).
+        "l2_ssim_error": lambda: L2SSIMError(ssim_weight=ssim_weight),
         "batch_sum_squared_error": lambda: SumSquaredError(reduction="sum"),
     }[loss]()
     model.compile(
