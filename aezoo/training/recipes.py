@@ -10,6 +10,7 @@ A recipe is plain data:
 model = "conv_autoencoder"
 preset = "default"
 seed = 0
+start_from = ""            # optional: a .keras file to start from (fine-tuning)
 
 [model_overrides]          # passed to aezoo.build(model, preset, **...)
 code_size = 32
@@ -34,6 +35,12 @@ histogram_freq = 100
 `model_overrides.code_size=16`, `data.batch_size=32`); values are parsed as
 TOML, so `3`, `1e-3`, `true`, `"adam"` and `[16, 32]` mean what they look
 like.
+
+`start_from` (optional; `""` or absent: from scratch) names a `.keras` file,
+absolute or relative to the working directory, whose weights the model
+starts from: a fine-tuning stage after another recipe's run (the model the
+recipe builds must have the same weights, in number and shapes). A resumed
+run continues from its backup instead.
 
 `validate` checks a recipe's shape once, after the file and after every
 `--set`: each key has its type (a section is a table, `checks` a list of
@@ -66,6 +73,8 @@ DEFAULTS = {
 }
 
 SCHEDULES = ("constant", "cosine")
+# Top-level keys a recipe may leave out (no default), settable with --set.
+OPTIONAL_KEYS = ("description", "backend", "start_from")
 # A recipe's optional `backend`: the Keras backend it trains fastest on
 # (docs/BENCHMARKS.md). Keras fixes the backend when it is first imported,
 # from KERAS_BACKEND: `train` says when the process runs on another one.
@@ -85,6 +94,7 @@ _TYPES = {
     "description": (str, "a string"),
     "source": (str, "a string"),
     "backend": (str, "a string"),
+    "start_from": (str, "a string: a .keras file, or \"\" to start from scratch"),
     "seed": (int, "an integer"),
     "model_overrides": _TABLE,
     "data": _TABLE,
@@ -196,7 +206,8 @@ def apply_overrides(recipe, assignments):
                 )
             node = node[parent]
         open_sections = ("model_overrides", "options")
-        if leaf not in node and not (parents and parents[-1] in open_sections):
+        optional = not parents and leaf in OPTIONAL_KEYS  # e.g. --set start_from=...
+        if leaf not in node and not optional and not (parents and parents[-1] in open_sections):
             raise ValueError(
                 f"Unknown recipe key {key!r}. Valid keys here: {', '.join(sorted(node))}."
             )
@@ -210,7 +221,7 @@ def validate(recipe):
     Raises:
         ValueError: one line naming the first bad key and what it must be.
     """
-    known = set(DEFAULTS) | {"model", "preset", "source", "description", "backend"}
+    known = set(DEFAULTS) | {"model", "preset", "source", "description", "backend", "start_from"}
     unknown = sorted(set(recipe) - known)
     if unknown:
         raise ValueError(f"Unknown recipe keys: {', '.join(unknown)}. Valid: {', '.join(sorted(known))}.")

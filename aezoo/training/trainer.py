@@ -180,6 +180,8 @@ def _train_in(run_dir, recipe, family, config, strategy, callbacks, verbose):
     # folder as it was, so the corrected command is not "a different recipe".
     with _scope(strategy):
         model = family.build(config)
+        if recipe.get("start_from"):
+            start_from(model, recipe["start_from"])
     run_folder.claim(run_dir, recipe)
     datasets = _fit_datasets(recipe, family, config, strategy)
     if recipe["fit"]["schedule"] == "cosine":
@@ -217,6 +219,43 @@ class _FitDatasets:
     validation_split: object
     steps_per_epoch: object
     epoch_steps: object
+
+
+def start_from(model, path):
+    """Sets `model`'s weights to those of the `.keras` file `path` (a
+    recipe's `start_from`: fine-tuning after another run).
+
+    Raises:
+        ValueError: no such file, not a Keras file, or a model whose weights
+            differ in number or shape (naming the first that differs).
+    """
+    path = pathlib.Path(path)
+    if not path.is_file():
+        raise ValueError(
+            f"The recipe's start_from file {path} does not exist: train the run it "
+            "names first, or set start_from to an existing .keras file "
+            "(--set start_from='\"\"' starts from scratch)."
+        )
+    try:
+        source = keras.saving.load_model(path, compile=False)
+    except Exception as error:  # a corrupt or foreign file: one line that names it
+        raise ValueError(
+            f"The recipe's start_from file {path} is not a loadable .keras model "
+            f"({type(error).__name__}: {error})."
+        ) from None
+    weights = source.get_weights()
+    if len(weights) != len(model.weights):
+        raise ValueError(
+            f"start_from {path} has {len(weights)} weights; the recipe's model has "
+            f"{len(model.weights)}: they are different models."
+        )
+    for variable, value in zip(model.weights, weights):
+        if tuple(variable.shape) != tuple(value.shape):
+            raise ValueError(
+                f"start_from {path}: weight {variable.path} is {tuple(value.shape)} "
+                f"there and {tuple(variable.shape)} in the recipe's model."
+            )
+    model.set_weights(weights)
 
 
 def _fit_datasets(recipe, family, config, strategy):

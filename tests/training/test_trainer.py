@@ -312,3 +312,37 @@ def test_a_run_killed_twice_trains_the_epochs_and_steps_of_an_uninterrupted_run(
     assert epochs == [0, 1, 2, 3, 4, 5]
     model = keras.saving.load_model(tmp_path / "checkpoints" / "last.keras")
     assert int(model.optimizer.iterations.numpy()) == 6 * 200
+
+
+class _WeightsAtStart(keras.callbacks.Callback):
+    def on_train_begin(self, logs=None):
+        self.weights = [np.array(w) for w in self.model.get_weights()]
+
+
+@pytest.mark.slow  # three short runs
+def test_start_from_begins_with_another_runs_weights(tmp_path):
+    tiny = ["fit.steps_per_epoch=3", "data.batch_size=8"]
+    first = training.train("mlp_autoencoder", out=tmp_path / "first", epochs=1, overrides=tiny, verbose=0)
+    trained = first.model.get_weights()
+    start = _WeightsAtStart()
+    training.train("mlp_autoencoder", out=tmp_path / "second", epochs=1, verbose=0, callbacks=[start],
+                   overrides=tiny + [f"start_from='{tmp_path / 'first' / 'checkpoints' / 'last.keras'}'"])
+    assert all(np.array_equal(a, b) for a, b in zip(start.weights, trained))
+    # From scratch (same seed): other weights.
+    scratch = _WeightsAtStart()
+    training.train("mlp_autoencoder", out=tmp_path / "third", epochs=1, verbose=0, callbacks=[scratch],
+                   overrides=tiny)
+    assert not all(np.array_equal(a, b) for a, b in zip(scratch.weights, trained))
+
+
+def test_start_from_a_missing_or_different_model_is_one_line_and_writes_nothing(tmp_path):
+    with pytest.raises(ValueError, match="does not exist: train the run it names first"):
+        training.train("mlp_autoencoder", out=tmp_path / "a", epochs=1, verbose=0,
+                       overrides=[f"start_from='{tmp_path / 'nothing.keras'}'"])
+    assert not (tmp_path / "a" / "recipe.json").exists()
+    other = tmp_path / "other.keras"
+    keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)]).save(other)
+    with pytest.raises(ValueError, match="they are different models|weight .* is"):
+        training.train("mlp_autoencoder", out=tmp_path / "b", epochs=1, verbose=0,
+                       overrides=[f"start_from='{other}'"])
+    assert not (tmp_path / "b" / "recipe.json").exists()
