@@ -202,7 +202,7 @@ class NextFrameConvLSTM(keras.layers.Layer):
             name="head_bias", shape=(p * p * per_pixel,), initializer="zeros"
         )
         if self.head == "dynamic_filter":
-            self._neighbourhood_kernel = _folded_neighbourhood_kernel(p, self.filter_size)
+            self._neighbourhood_index = _folded_neighbourhood_index(p, self.filter_size)
 
     def _taps(self):
         """Softmax entries per pixel: the neighbourhood, and the null tap."""
@@ -289,7 +289,12 @@ class NextFrameConvLSTM(keras.layers.Layer):
         if self.null_tap:
             # The last tap reads zero: it only takes weight off the others.
             weights = weights[..., :n2]
-        kernel = ops.convert_to_tensor(self._neighbourhood_kernel, dtype=frame.dtype)
+        # Built from its 1-hot positions (p*p*n*n integers) rather than held
+        # as a constant: the float kernel, 0.75 MB at p=4, n=9, would be
+        # stored in every traced loop body of an exported SavedModel.
+        kernel = _kernel_from_index(
+            self._neighbourhood_index, self.patch_size, self.filter_size, frame.dtype
+        )
         outputs = []
         for ch in range(channels):
             patches = ops.conv(
@@ -381,6 +386,29 @@ class NextFrameConvLSTM(keras.layers.Layer):
         return config
 
 
+def _folded_neighbourhood_index(patch_size, filter_size):
+    """Where `_folded_neighbourhood_kernel` has its ones: for each of its
+    `p*p*n*n` output channels, the flat index of its single 1 in the
+    `(k, k, p*p)` input positions. An int32 array `(p*p*n*n,)`."""
+    kernel = _folded_neighbourhood_kernel(patch_size, filter_size)
+    k, pixels = kernel.shape[0], kernel.shape[2]
+    return np.argmax(kernel.reshape(k * k * pixels, -1), axis=0).astype("int32")
+
+
+def _kernel_from_index(index, patch_size, filter_size, dtype):
+    """`_folded_neighbourhood_kernel` as a tensor of `dtype`, built from
+    its `_folded_neighbourhood_index`."""
+    k, pixels = _kernel_span(patch_size, filter_size), patch_size**2
+    one_hot = ops.one_hot(ops.convert_to_tensor(index), k * k * pixels, dtype=dtype)
+    return ops.reshape(ops.transpose(one_hot), (k, k, pixels, int(index.shape[0])))
+
+
+def _kernel_span(patch_size, filter_size):
+    """`k`: the odd number of patches an `n x n` neighbourhood reaches across."""
+    reach = -(-(filter_size // 2) // patch_size)
+    return 2 * reach + 1
+
+
 def _folded_neighbourhood_kernel(patch_size, filter_size):
     """One-hot kernel listing each pixel's neighbourhood from folded frames.
 
@@ -394,8 +422,8 @@ def _folded_neighbourhood_kernel(patch_size, filter_size):
     """
     p, n = patch_size, filter_size
     radius = n // 2
-    reach = -(-radius // p)  # patches a neighbourhood reaches on each side
-    k = 2 * reach + 1
+    k = _kernel_span(p, n)
+    reach = k // 2  # patches a neighbourhood reaches on each side
     kernel = np.zeros((k, k, p * p, p * p * n * n), "float32")
     for py in range(p):
         for px in range(p):

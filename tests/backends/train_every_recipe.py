@@ -6,7 +6,7 @@ Run by `tests/backends/test_jax_training.py` with `KERAS_BACKEND=jax`:
 
 Each recipe runs through `aezoo.train` (its own data, callbacks and
 diagnostics) for one epoch of 2 steps (the predictor with the test
-harness's few frames), into `FOLDER/runs/<recipe>`. Then the
+harness's few frames; a fine-tuning stage from scratch), into `FOLDER/runs/<recipe>`. Then the
 `mlp_autoencoder` run is exported with `aezoo.export` (`.keras` and TF
 SavedModel) to `FOLDER/artifact`, with its outputs on a sample in
 `FOLDER/artifact_outputs.npz` for the TensorFlow side to compare.
@@ -34,7 +34,10 @@ TINY = ["fit.steps_per_epoch=2", "fit.validation_steps=1", "fit.checkpoint_every
 def train_recipe(path, runs):
     recipe = training.resolve_recipe(str(path))
     small = [f"model_overrides.{k}={v}" for k, v in harness.SMALL.get(recipe["model"], {}).items()]
-    result = training.train(str(path), out=runs / path.stem, epochs=1, overrides=TINY + small,
+    # A fine-tuning stage starts from another run's checkpoint, which this
+    # harness does not train at full size: it trains the stage from scratch.
+    scratch = ['start_from=""'] if recipe.get("start_from") else []
+    result = training.train(str(path), out=runs / path.stem, epochs=1, overrides=TINY + small + scratch,
                             verbose=0)
     run = result.run_dir
     gradient_rows = (run / "gradients.csv").read_text().strip().splitlines()[1:] \

@@ -346,3 +346,16 @@ def test_start_from_a_missing_or_different_model_is_one_line_and_writes_nothing(
         training.train("mlp_autoencoder", out=tmp_path / "b", epochs=1, verbose=0,
                        overrides=[f"start_from='{other}'"])
     assert not (tmp_path / "b" / "recipe.json").exists()
+
+
+def test_a_fine_tuning_recipe_starts_from_its_first_stages_best_checkpoint():
+    """A shipped recipe with `start_from` (the predictor's sharpening stage)
+    names the best checkpoint of the run `aezoo train MODEL --preset PRESET`
+    writes, so the documented two commands chain."""
+    stages = [training.load_recipe(path) for path in sorted(training.recipes.default_recipes_dir().glob("*.toml"))]
+    stages = [recipe for recipe in stages if recipe.get("start_from")]
+    assert [recipe["model"] for recipe in stages] == ["convlstm_bidir_predictor"]
+    for recipe in stages:
+        first = training.load_recipe(recipe["model"], recipe["preset"])
+        assert not first.get("start_from")
+        assert recipe["start_from"] == f"runs/{first['model']}-{first['preset']}/checkpoints/best.keras"
