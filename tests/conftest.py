@@ -24,33 +24,7 @@ from pathlib import Path
 
 import pytest
 
-
-
-def _one_thread_per_worker():
-    """Under `pytest -n N` (N > 1), one compute thread per worker process.
-
-    The README's command runs 2 workers on 2 cores, and some tests start
-    further TensorFlow or JAX processes beside them. Each of these sizes its
-    thread pools to every core, and the pools' threads spin while they wait:
-    with 3-5 such processes on 2 cores a 9 s test took 140 s. One intra-op
-    thread per process (TensorFlow's `TF_NUM_INTRAOP_THREADS`, XLA's
-    `intra_op_parallelism_threads` for JAX), inherited by the processes the
-    tests start, keeps the cores busy with work instead. Set before
-    TensorFlow or JAX starts (this file is imported first); a value already
-    in the environment wins.
-    """
-    if int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")) <= 1:
-        return
-    os.environ.setdefault("TF_NUM_INTRAOP_THREADS", "1")
-    xla_flags = os.environ.get("XLA_FLAGS", "")
-    if "intra_op_parallelism_threads" not in xla_flags:
-        os.environ["XLA_FLAGS"] = (
-            xla_flags + " --xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
-        ).strip()
-
-
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-_one_thread_per_worker()
 
 _REPO_ROOT = Path(__file__).resolve().parents[1]
 
