@@ -62,7 +62,7 @@ def main():
             model.train_on_batch(x, y)
             seen += len(x)
         future, past, zero, ssim = _measure(model, validation)
-        row = {"ssim_weight": args.ssim_weight, "learning_rate": args.learning_rate,
+        row = {"start": args.artifact, "ssim_weight": args.ssim_weight, "learning_rate": args.learning_rate,
                "sequences": seen, "val_future_frame_mse": round(future, 2),
                "val_future_to_zero": round(future / zero, 3), "val_past_frame_mse": round(past, 2),
                "val_future_ssim": round(ssim, 3), "seconds": round(time.perf_counter() - start, 1)}
