@@ -74,6 +74,8 @@ def _export_run(source, out_dir, overwrite, name, preset, max_batches, note):
     training["steps"] = int(model.optimizer.iterations.numpy()) if model.optimizer else None
     if recipe and recipe.get("earlier_epochs"):
         training["earlier_epochs"] = recipe["earlier_epochs"]
+    if recipe and recipe.get("start_from"):
+        training["started_from"] = _stage_record(recipe["start_from"])
     if note:
         training["note"] = note
     metrics = evaluate(
@@ -94,6 +96,27 @@ def _export_run(source, out_dir, overwrite, name, preset, max_batches, note):
         model_pictures_for(model, name, preset, overrides, EVALUATION_SPLIT, pathlib.Path(pictures))
         return export(model, out_dir, name=name, preset=preset, card=card,
                       pictures=pictures, overwrite=overwrite)
+
+
+def _stage_record(start_from, depth=0):
+    """What the card can tell of the run a fine-tuning stage started from
+    (its recipe's `start_from`): the checkpoint, and when it lies in a run
+    folder's `checkpoints/`, that run's recipe, status, epochs and steps
+    (and its own `started_from`, for a longer chain)."""
+    path = pathlib.Path(start_from)
+    record = {"checkpoint": str(path)}
+    run_dir = path.parent.parent
+    if path.parent.name != "checkpoints" or not (run_dir / "recipe.json").is_file():
+        record["note"] = "no run folder found for this checkpoint: its training is not recorded"
+        return record
+    record["recipe"] = json.loads((run_dir / "recipe.json").read_text())
+    record.update(_training_record(run_dir))
+    if path.is_file():
+        model = load_keras_file(path)
+        record["steps"] = int(model.optimizer.iterations.numpy()) if model.optimizer else None
+    if record["recipe"].get("start_from") and depth < 8:
+        record["started_from"] = _stage_record(record["recipe"]["start_from"], depth + 1)
+    return record
 
 
 def _training_record(run_dir):

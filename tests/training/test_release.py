@@ -40,6 +40,42 @@ def test_a_run_folder_exports_with_its_recipe_steps_and_measured_metrics(tmp_pat
     assert json.loads((out / "card.json").read_text())["training"]["note"] == "two calls"
 
 
+@pytest.mark.slow
+def test_a_fine_tuning_stage_card_records_the_run_it_started_from(tmp_path):
+    tiny = ["fit.steps_per_epoch=5", "fit.validation_steps=1", "data.batch_size=8"]
+    first = tmp_path / "first"
+    training.train("mlp_autoencoder", out=first, epochs=2, overrides=tiny, verbose=0)
+    start = first / "checkpoints" / "best.keras"
+    second = tmp_path / "second"
+    training.train("mlp_autoencoder", out=second, epochs=1, verbose=0,
+                   overrides=tiny + [f"start_from='{start}'"])
+    out = tmp_path / "artifact"
+    card = _exported_card(second, out)
+    assert card["training"]["steps"] == 5  # this stage's own steps
+    stage = card["training"]["started_from"]
+    assert stage["checkpoint"] == str(start) and stage["steps"] == 10
+    assert stage["epochs"] == 2 and stage["status"] == "finished" and stage["wall_time_s"] > 0
+    assert stage["recipe"]["fit"]["epochs"] == 2 and "started_from" not in stage
+    # A start_from outside any run folder: the card says its training is unknown.
+    loose = tmp_path / "loose.keras"
+    loose.write_bytes(start.read_bytes())
+    third = tmp_path / "third"
+    training.train("mlp_autoencoder", out=third, epochs=1, verbose=0,
+                   overrides=tiny + [f"start_from='{loose}'"])
+    card = _exported_card(third, tmp_path / "artifact3")
+    assert card["training"]["started_from"] == {
+        "checkpoint": str(loose),
+        "note": "no run folder found for this checkpoint: its training is not recorded",
+    }
+
+
+def _exported_card(run, out):
+    from aezoo.training import release
+
+    release.export_run(run, out, max_batches=1)
+    return json.loads((out / "card.json").read_text())
+
+
 def test_an_existing_target_is_refused_before_anything_is_measured(tmp_path, monkeypatch, capsys):
     from aezoo.training import release
 
