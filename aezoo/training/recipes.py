@@ -221,7 +221,7 @@ def validate(recipe):
     Raises:
         ValueError: one line naming the first bad key and what it must be.
     """
-    known = set(DEFAULTS) | {"model", "preset", "source", "description", "backend", "start_from"}
+    known = set(DEFAULTS) | {"model", "preset", "source"} | set(OPTIONAL_KEYS)
     unknown = sorted(set(recipe) - known)
     if unknown:
         raise ValueError(f"Unknown recipe keys: {', '.join(unknown)}. Valid: {', '.join(sorted(known))}.")
