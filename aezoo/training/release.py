@@ -102,9 +102,14 @@ def _stage_record(start_from, depth=0):
     """What the card can tell of the run a fine-tuning stage started from
     (its recipe's `start_from`): the checkpoint, and when it lies in a run
     folder's `checkpoints/`, that run's recipe, status, epochs and steps
-    (and its own `started_from`, for a longer chain)."""
+    (and its own `started_from`, for a longer chain); when it is the model
+    of an exported artifact, what that artifact's card says of its training
+    and metrics."""
     path = pathlib.Path(start_from)
     record = {"checkpoint": str(path)}
+    card = path.parent / "card.json"
+    if card.is_file():
+        return {**record, **_artifact_record(card)}
     run_dir = path.parent.parent
     if path.parent.name != "checkpoints" or not (run_dir / "recipe.json").is_file():
         record["note"] = "no run folder found for this checkpoint: its training is not recorded"
@@ -117,6 +122,17 @@ def _stage_record(start_from, depth=0):
     if record["recipe"].get("start_from") and depth < 8:
         record["started_from"] = _stage_record(record["recipe"]["start_from"], depth + 1)
     return record
+
+
+def _artifact_record(card_path):
+    """A stage that started from an exported artifact: its card's model,
+    recipe, training (with its own chain) and metrics."""
+    try:
+        card = json.loads(card_path.read_text())
+    except (OSError, ValueError) as error:
+        return {"note": f"the artifact card {card_path} is unreadable ({error})"}
+    keys = ("model", "preset", "recipe", "training", "metrics", "metrics_split", "created")
+    return {"artifact_card": {key: card[key] for key in keys if key in card}}
 
 
 def _training_record(run_dir):

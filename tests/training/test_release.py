@@ -51,6 +51,7 @@ def test_a_fine_tuning_stage_card_records_the_run_it_started_from(tmp_path):
                    overrides=tiny + [f"start_from='{start}'"])
     out = tmp_path / "artifact"
     card = _exported_card(second, out)
+    second_card = card
     assert card["training"]["steps"] == 5  # this stage's own steps
     stage = card["training"]["started_from"]
     assert stage["checkpoint"] == str(start) and stage["steps"] == 10
@@ -67,6 +68,16 @@ def test_a_fine_tuning_stage_card_records_the_run_it_started_from(tmp_path):
         "checkpoint": str(loose),
         "note": "no run folder found for this checkpoint: its training is not recorded",
     }
+    # A start_from that is an exported artifact's model: the card keeps what
+    # that artifact's card says, its own chain included.
+    fourth = tmp_path / "fourth"
+    training.train("mlp_autoencoder", out=fourth, epochs=1, verbose=0,
+                   overrides=tiny + [f"start_from='{out / 'model.keras'}'"])
+    stage = _exported_card(fourth, tmp_path / "artifact4")["training"]["started_from"]
+    assert stage["checkpoint"] == str(out / "model.keras")
+    parent = stage["artifact_card"]
+    assert parent["metrics"] == second_card["metrics"] and parent["model"] == "mlp_autoencoder"
+    assert parent["training"]["started_from"]["checkpoint"] == str(start)
 
 
 def _exported_card(run, out):

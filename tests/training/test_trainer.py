@@ -348,14 +348,32 @@ def test_start_from_a_missing_or_different_model_is_one_line_and_writes_nothing(
     assert not (tmp_path / "b" / "recipe.json").exists()
 
 
-def test_a_fine_tuning_recipe_starts_from_its_first_stages_best_checkpoint():
-    """A shipped recipe with `start_from` (the predictor's sharpening stage)
-    names the best checkpoint of the run `aezoo train MODEL --preset PRESET`
-    writes, so the documented two commands chain."""
+def test_every_fine_tuning_recipe_chains_back_to_a_first_stage():
+    """A shipped recipe with `start_from` (the predictor's later stages)
+    names the best checkpoint of a run another recipe writes: the run folder
+    `aezoo train MODEL --preset PRESET` writes, or the `--out` that another
+    stage's description asks for. Followed back, every chain ends at a
+    recipe without `start_from`, so the documented commands chain."""
+    import re
+
     stages = [training.load_recipe(path) for path in sorted(training.recipes.default_recipes_dir().glob("*.toml"))]
     stages = [recipe for recipe in stages if recipe.get("start_from")]
-    assert [recipe["model"] for recipe in stages] == ["convlstm_bidir_predictor"]
+    assert {recipe["model"] for recipe in stages} == {"convlstm_bidir_predictor"}
+    writers = {}  # run folder -> the stage recipe that writes it
     for recipe in stages:
-        first = training.load_recipe(recipe["model"], recipe["preset"])
-        assert not first.get("start_from")
-        assert recipe["start_from"] == f"runs/{first['model']}-{first['preset']}/checkpoints/best.keras"
+        outs = re.findall(r"--out (runs/[\w.-]+)", recipe["description"])
+        assert len(outs) == 1, f"{recipe['source']}: its description must give one --out"
+        writers[outs[0].rstrip(".")] = recipe
+    for recipe in stages:
+        seen = set()
+        while recipe.get("start_from"):
+            folder, _, rest = recipe["start_from"].rpartition("/checkpoints/")
+            assert rest == "best.keras" and folder not in seen, recipe["start_from"]
+            seen.add(folder)
+            if folder in writers:
+                recipe = writers[folder]
+                continue
+            first = training.load_recipe(recipe["model"], recipe["preset"])
+            assert folder == f"runs/{first['model']}-{first['preset']}", recipe["start_from"]
+            recipe = first
+        assert len(seen) >= 1
