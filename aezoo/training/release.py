@@ -71,7 +71,7 @@ def _export_run(source, out_dir, overwrite, name, preset, max_batches, note):
     registry.get_model_info(name)
     overrides = recipe["model_overrides"] if recipe else {}
     batch_size = recipe["data"]["batch_size"] if recipe else 64
-    training["steps"] = int(model.optimizer.iterations.numpy()) if model.optimizer else None
+    training["steps"] = _optimizer_steps(model)
     if recipe and recipe.get("earlier_epochs"):
         training["earlier_epochs"] = recipe["earlier_epochs"]
     if recipe and recipe.get("start_from"):
@@ -117,8 +117,7 @@ def _stage_record(start_from, depth=0):
     record["recipe"] = json.loads((run_dir / "recipe.json").read_text())
     record.update(_training_record(run_dir))
     if path.is_file():
-        model = load_keras_file(path)
-        record["steps"] = int(model.optimizer.iterations.numpy()) if model.optimizer else None
+        record["steps"] = _optimizer_steps(load_keras_file(path))
     if record["recipe"].get("start_from") and depth < 8:
         record["started_from"] = _stage_record(record["recipe"]["start_from"], depth + 1)
     return record
@@ -133,6 +132,11 @@ def _artifact_record(card_path):
         return {"note": f"the artifact card {card_path} is unreadable ({error})"}
     keys = ("model", "preset", "recipe", "training", "metrics", "metrics_split", "created")
     return {"artifact_card": {key: card[key] for key in keys if key in card}}
+
+
+def _optimizer_steps(model):
+    """The optimizer steps a loaded checkpoint had taken (None: no optimizer)."""
+    return int(model.optimizer.iterations.numpy()) if model.optimizer else None
 
 
 def _training_record(run_dir):

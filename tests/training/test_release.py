@@ -50,10 +50,9 @@ def test_a_fine_tuning_stage_card_records_the_run_it_started_from(tmp_path):
     training.train("mlp_autoencoder", out=second, epochs=1, verbose=0,
                    overrides=tiny + [f"start_from='{start}'"])
     out = tmp_path / "artifact"
-    card = _exported_card(second, out)
-    second_card = card
-    assert card["training"]["steps"] == 5  # this stage's own steps
-    stage = card["training"]["started_from"]
+    second_card = _exported_card(second, out)
+    assert second_card["training"]["steps"] == 5  # this stage's own steps
+    stage = second_card["training"]["started_from"]
     assert stage["checkpoint"] == str(start) and stage["steps"] == 10
     assert stage["epochs"] == 2 and stage["status"] == "finished" and stage["wall_time_s"] > 0
     assert stage["recipe"]["fit"]["epochs"] == 2 and "started_from" not in stage
