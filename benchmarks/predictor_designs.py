@@ -35,7 +35,11 @@ Variants (all `aezoo.build("convlstm_bidir_predictor", ...)`):
   `dynamic_filter_motion_lr2e-2_null_tap` with the filter's null tap
   (`null_tap=True`: a pixel's weights on its neighbourhood may sum to less
   than 1, so the head can dim haze). From session 11 each row also has the
-  future's mean SSIM.
+  future's mean SSIM;
+- `dynamic_filter_motion_lr1e-2_context0`: the shipped recipe's peak with
+  `context_loss_weight=0` (no loss on the teacher-forced predictions of the
+  input frames), and `dynamic_filter_motion_lr1e-2_batch8`: batches of 8
+  (`BATCH_SIZES`; the same sequences, twice the updates), session 14.
 
 Each checkpoint is appended to `--log` as one JSON line as soon as it is
 measured (the run can be stopped at any time); `--table` prints the
@@ -83,7 +87,18 @@ VARIANTS = {
     "dynamic_filter_motion_lr2e-2_null_tap_ssim0.1": (
         "default", {"motion_input": True, "learning_rate": 2e-2, "null_tap": True,
                     "loss": "l2_ssim_error", "ssim_weight": 0.1}),
+    # Session 14: the shipped recipe's peak (Adam 1e-2, motion input) with
+    # every gradient on the free-running frames (no one-step context loss),
+    # or with batches of 8 (twice the updates per sequence).
+    "dynamic_filter_motion_lr1e-2_context0": (
+        "default", {"motion_input": True, "learning_rate": 1e-2, "null_tap": False,
+                    "loss": "mean_squared_error", "context_loss_weight": 0.0}),
+    "dynamic_filter_motion_lr1e-2_batch8": (
+        "default", {"motion_input": True, "learning_rate": 1e-2, "null_tap": False,
+                    "loss": "mean_squared_error"}),
 }
+# Training batch of a variant, where it is not BATCH (validation stays at BATCH).
+BATCH_SIZES = {"dynamic_filter_motion_lr1e-2_batch8": 8}
 BATCH = 16
 
 
@@ -123,8 +138,9 @@ def run_variant(name, checkpoints, validation, log):
     preset, overrides = VARIANTS[name]
     keras.utils.set_random_seed(0)
     model = aezoo.build("convlstm_bidir_predictor", preset, **overrides)
+    batch = BATCH_SIZES.get(name, BATCH)
     train = data.for_model(
-        "convlstm_bidir_predictor", "train", batch_size=BATCH, seed=0,
+        "convlstm_bidir_predictor", "train", batch_size=batch, seed=0,
         validation_fraction=0.1, sequences_per_epoch=max(checkpoints),
     )
     batches = iter(train)
@@ -149,7 +165,7 @@ def run_variant(name, checkpoints, validation, log):
             "val_future_ssim": round(float(ssim), 3),
             "parameters": model.count_params(),
             "gflop_per_sequence": round(count_flops(model) / 1e9, 2),
-            "train_sequences_per_s": round((seen - BATCH) / train_time, 2),
+            "train_sequences_per_s": round((seen - batch) / train_time, 2),
         }
         print(json.dumps(row), flush=True)
         with open(log, "a") as f:
