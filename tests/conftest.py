@@ -26,6 +26,15 @@ import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+import gc  # noqa: E402
+
+import aezoo  # noqa: E402,F401  (TensorFlow and Keras: the bulk of the heap)
+
+# What the imports allocated lives as long as the process: `gc.freeze()`
+# keeps the collector from scanning it again at every full collection
+# (see `_fresh_keras_state`).
+gc.freeze()
+
 _REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -41,3 +50,22 @@ def mnist_dir():
             "(CI does) or provide ../shared/data/mnist"
         )
     return directory
+
+
+@pytest.fixture(autouse=True)
+def _fresh_keras_state():
+    """Each test starts from a clean Keras state (`keras.backend.clear_session`).
+
+    A pytest worker runs hundreds of tests in one process, and Keras's global
+    state grows with every model they build: after about 200 tests, a test
+    that takes 4 s alone took 63 s (2026-12-07, `tests/training/
+    test_trainer.py::test_start_from_begins_with_another_runs_weights`), and
+    the slowest tests of a suite run moved from run to run. Clearing it after
+    each test (without its `gc.collect()`, which cost more than it saved:
+    296 s against 225 s for the same 209 tests in one process) and freezing
+    the imports' objects above took those 209 tests from 225 s to 163 s.
+    """
+    yield
+    import keras
+
+    keras.backend.clear_session(free_memory=False)
