@@ -90,13 +90,10 @@ VARIANTS = {
     # Session 14: the shipped recipe's peak (Adam 1e-2, motion input) with
     # every gradient on the free-running frames (no one-step context loss),
     # or with batches of 8 (twice the updates per sequence).
-    "dynamic_filter_motion_lr1e-2_context0": (
-        "default", {"motion_input": True, "learning_rate": 1e-2, "null_tap": False,
-                    "loss": "mean_squared_error", "context_loss_weight": 0.0}),
-    "dynamic_filter_motion_lr1e-2_batch8": (
-        "default", {"motion_input": True, "learning_rate": 1e-2, "null_tap": False,
-                    "loss": "mean_squared_error"}),
 }
+VARIANTS["dynamic_filter_motion_lr1e-2_context0"] = (
+    "default", {**VARIANTS["dynamic_filter_motion_lr1e-2"][1], "context_loss_weight": 0.0})
+VARIANTS["dynamic_filter_motion_lr1e-2_batch8"] = VARIANTS["dynamic_filter_motion_lr1e-2"]
 # Training batch of a variant, where it is not BATCH (validation stays at BATCH).
 BATCH_SIZES = {"dynamic_filter_motion_lr1e-2_batch8": 8}
 BATCH = 16

@@ -2,7 +2,7 @@
 
     AEZOO_MNIST_DIR=../shared/data/mnist .venv/bin/python benchmarks/predictor_finetune.py \
         [--ssim-weight 0.02] [--learning-rate 1e-3] [--checkpoints 0,1000,2000,3000] \
-        [--context-loss-weight 1.0] [--loss-weights 1,1] [--batch-size 16] \
+        [--context-loss-weight 1.0] [--loss-weights 1,1] [--batch-size 16] [--seed 1] \
         [--log benchmarks/results/predictor_finetune.jsonl]
 
 Starts from `artifacts/convlstm_bidir_predictor/model.keras` (trained with
@@ -51,7 +51,6 @@ def main():
     from aezoo import data
     from aezoo.losses import FrameMSE
     from aezoo.losses import L2SSIMError
-    from predictor_designs import BATCH
     from predictor_designs import _measure
     from predictor_designs import _validation
 
@@ -72,7 +71,7 @@ def main():
     validation = _validation(128)
     checkpoints = sorted(int(c) for c in args.checkpoints.split(","))
     batches = iter(data.for_model("convlstm_bidir_predictor", "train", batch_size=args.batch_size, seed=args.seed,
-                                  validation_fraction=0.1, sequences_per_epoch=max(checkpoints) or BATCH))
+                                  validation_fraction=0.1, sequences_per_epoch=max(checkpoints) or args.batch_size))
     pathlib.Path(args.log).parent.mkdir(parents=True, exist_ok=True)
     seen, start = 0, time.perf_counter()
     for target in checkpoints:
