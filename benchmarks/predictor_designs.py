@@ -39,7 +39,11 @@ Variants (all `aezoo.build("convlstm_bidir_predictor", ...)`):
 - `dynamic_filter_motion_lr1e-2_context0`: the shipped recipe's peak with
   `context_loss_weight=0` (no loss on the teacher-forced predictions of the
   input frames), and `dynamic_filter_motion_lr1e-2_batch8`: batches of 8
-  (`BATCH_SIZES`; the same sequences, twice the updates), session 14.
+  (`BATCH_SIZES`; the same sequences, twice the updates), session 14;
+- `dynamic_filter_motion_lr1e-2_share_patch`: the pixels of each 4x4
+  patch share one dynamic filter (`filter_sharing="patch"`), and
+  `..._share_patch_and_pixel`: the shared filter's logits plus per-pixel
+  ones that start at zero, session 15.
 
 Each checkpoint is appended to `--log` as one JSON line as soon as it is
 measured (the run can be stopped at any time); `--table` prints the
@@ -96,6 +100,11 @@ VARIANTS["dynamic_filter_motion_lr1e-2_context0"] = (
 VARIANTS["dynamic_filter_motion_lr1e-2_batch8"] = VARIANTS["dynamic_filter_motion_lr1e-2"]
 # Training batch of a variant, where it is not BATCH (validation stays at BATCH).
 BATCH_SIZES = {"dynamic_filter_motion_lr1e-2_batch8": 8}
+# Session 15: the pixels of a 4x4 patch share one dynamic filter, alone or
+# plus per-pixel corrections that start at zero (`filter_sharing`).
+for _sharing in ("patch", "patch_and_pixel"):
+    VARIANTS[f"dynamic_filter_motion_lr1e-2_share_{_sharing}"] = (
+        "default", {**VARIANTS["dynamic_filter_motion_lr1e-2"][1], "filter_sharing": _sharing})
 BATCH = 16
 
 

@@ -8,6 +8,8 @@ Models (batch 16, 10 input frames of 64x64):
 - `aezoo default` / `aezoo unconditioned` / `aezoo as_posted`: the
   registry presets (the conditional design, the encoder-decoder shipped
   before issue 13, the post).
+- `aezoo default, one filter per patch`: the default with
+  `filter_sharing="patch"` (one dynamic filter per 4x4 patch, session 15).
 - `aezoo default, unroll` and `aezoo default, unroll + XLA`: the default
   with the Python-unrolled time loop, and that compiled with
   `jit_compile=True` (XLA cannot compile the gradient of `ops.scan`).
@@ -152,6 +154,9 @@ def make_models():
     models = {
         "aezoo default": aezoo.build("convlstm_bidir_predictor"),
         "aezoo default, unroll": aezoo.build("convlstm_bidir_predictor", unroll=True),
+        # Session 15: the pixels of a 4x4 patch share one dynamic filter.
+        "aezoo default, one filter per patch": aezoo.build(
+            "convlstm_bidir_predictor", filter_sharing="patch"),
         "keras ConvLSTM2D next-frame stack": keras_next_frame_reference(),
         "keras ConvLSTM2D next-frame stack, motion input + dynamic filter": (
             keras_next_frame_reference(motion_input=True, dynamic_filter=True)

@@ -31,6 +31,18 @@ import gc  # noqa: E402
 import aezoo  # noqa: E402,F401  (TensorFlow and Keras: the bulk of the heap)
 import keras  # noqa: E402
 
+import tensorflow as tf  # noqa: E402
+
+# A test traces a function and runs it once or for a few steps, so
+# Grappler's optimization of every new graph costs more than it saves:
+# without it, the tests of `models/test_models.py`,
+# `diagnostics/test_every_model.py` and `diagnostics/test_code_collapse.py`
+# took 170 s instead of 206 s in one process (2026-12-07, 2 cores). It
+# changes how TensorFlow schedules the ops of this process's graphs, not
+# what they compute; processes the tests start (the CLI, tuning trials,
+# fresh-process reloads) keep TensorFlow's default, as users run it.
+tf.config.optimizer.set_experimental_options({"disable_meta_optimizer": True})
+
 # What the imports allocated lives as long as the process: `gc.freeze()`
 # keeps the collector from scanning it again at every full collection
 # (see `_fresh_keras_state`).

@@ -26,6 +26,7 @@ from keras import ops
 from aezoo.layers.spatial_lstm import scan_supports_jit
 
 HEADS = ("dynamic_filter", "pixel")
+FILTER_SHARING = ("pixel", "patch", "patch_and_pixel")
 
 
 @keras.saving.register_keras_serializable(package="aezoo")
@@ -56,6 +57,15 @@ class NextFrameConvLSTM(keras.layers.Layer):
             the neighbourhood can sum to less than 1: the head can dim a
             pixel (take away haze) instead of only moving intensity
             around. Defaults to `False`.
+        filter_sharing: `"dynamic_filter"` head only. `"pixel"`: every pixel
+            has its own filter, `p*p` filters per patch from one 1x1
+            convolution of the top state. `"patch"`: the `p*p` pixels of a
+            patch share one filter (digits move rigidly, so the motion is
+            locally the same; the head learns one mapping from the state
+            to a filter instead of `p*p`). `"patch_and_pixel"`: each pixel's
+            logits are its patch's shared logits plus its own, which start
+            at zero (the per-pixel part learns corrections).
+            Defaults to `"pixel"`.
         motion_input: bool. Feed each step `[frame, frame - previous
             input frame]` instead of the frame alone, so the first gate
             convolution sees the motion directly (the first step's previous
@@ -103,6 +113,7 @@ class NextFrameConvLSTM(keras.layers.Layer):
         return_state=False,
         motion_input=False,
         null_tap=False,
+        filter_sharing="pixel",
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -148,6 +159,17 @@ class NextFrameConvLSTM(keras.layers.Layer):
                 f"head='dynamic_filter'. Received: head={head!r}"
             )
         self.null_tap = bool(null_tap)
+        if filter_sharing not in FILTER_SHARING:
+            raise ValueError(
+                f"`filter_sharing` must be one of {FILTER_SHARING}. "
+                f"Received: filter_sharing={filter_sharing!r}"
+            )
+        if filter_sharing != "pixel" and head != "dynamic_filter":
+            raise ValueError(
+                "`filter_sharing` shares the dynamic filter; it needs "
+                f"head='dynamic_filter'. Received: head={head!r}"
+            )
+        self.filter_sharing = filter_sharing
         self.return_state = bool(return_state)
         # XLA cannot compile the gradient of `ops.scan` on TensorFlow; JAX
         # jits it (`aezoo.layers.spatial_lstm.scan_supports_jit`).
@@ -194,13 +216,24 @@ class NextFrameConvLSTM(keras.layers.Layer):
             below = filters
         top = self.filters[-1]
         per_pixel = self._taps() if self.head == "dynamic_filter" else channels
-        self.head_kernel = self.add_weight(
-            name="head_kernel", shape=(1, 1, top, p * p * per_pixel),
-            initializer="glorot_uniform",
-        )
-        self.head_bias = self.add_weight(
-            name="head_bias", shape=(p * p * per_pixel,), initializer="zeros"
-        )
+        if self.filter_sharing != "patch":
+            self.head_kernel = self.add_weight(
+                name="head_kernel", shape=(1, 1, top, p * p * per_pixel),
+                # With a shared filter the per-pixel logits are corrections:
+                # they start at zero.
+                initializer="glorot_uniform" if self.filter_sharing == "pixel" else "zeros",
+            )
+            self.head_bias = self.add_weight(
+                name="head_bias", shape=(p * p * per_pixel,), initializer="zeros"
+            )
+        if self.filter_sharing != "pixel":
+            self.shared_head_kernel = self.add_weight(
+                name="shared_head_kernel", shape=(1, 1, top, self._taps()),
+                initializer="glorot_uniform",
+            )
+            self.shared_head_bias = self.add_weight(
+                name="shared_head_bias", shape=(self._taps(),), initializer="zeros"
+            )
         if self.head == "dynamic_filter":
             self._neighbourhood_index = _folded_neighbourhood_index(p, self.filter_size)
 
@@ -245,8 +278,7 @@ class NextFrameConvLSTM(keras.layers.Layer):
             h = ops.sigmoid(o) * ops.tanh(c)
             new_states += [h, c]
             x = h
-        head = ops.conv(x, self.head_kernel, strides=1, padding="same") + self.head_bias
-        return self._predict(frame, head), new_states
+        return self._predict(frame, self._logits(x)), new_states
 
     def _run(self, carry, frames=None, length=None):
         """Steps from `carry = (prediction, previous input, *states)`: one
@@ -272,6 +304,24 @@ class NextFrameConvLSTM(keras.layers.Layer):
         carry, outputs = ops.scan(step, carry, xs, length=length)
         return carry, ops.moveaxis(outputs[0], 0, 1)
 
+    def _logits(self, top):
+        """The head's logits from the top state: `(batch, rows/p, cols/p,
+        p*p*per_pixel)` (`filter_sharing="pixel"`, or the pixel head), or
+        `(batch, rows/p, cols/p, p*p or 1, taps)` for a shared filter (1
+        where the patch's pixels share it alone)."""
+        rows, cols = top.shape[1], top.shape[2]
+        logits = 0.0
+        if self.filter_sharing != "patch":
+            logits = ops.conv(top, self.head_kernel, strides=1, padding="same") + self.head_bias
+            if self.filter_sharing == "pixel":
+                return logits
+            logits = ops.reshape(logits, (-1, rows, cols, self.patch_size**2, self._taps()))
+        if self.filter_sharing != "pixel":
+            shared = ops.conv(top, self.shared_head_kernel, strides=1, padding="same")
+            shared = shared + self.shared_head_bias
+            logits = logits + ops.reshape(shared, (-1, rows, cols, 1, self._taps()))
+        return logits
+
     def _predict(self, frame, head):
         channels = self.frame_shape[-1]
         if self.head == "pixel":
@@ -285,7 +335,10 @@ class NextFrameConvLSTM(keras.layers.Layer):
         n2 = self.filter_size**2
         rows, cols = head.shape[1], head.shape[2]
         pixels = self.patch_size**2
-        weights = ops.softmax(ops.reshape(head, (-1, rows, cols, pixels, self._taps())), axis=-1)
+        if len(head.shape) == 4:
+            head = ops.reshape(head, (-1, rows, cols, pixels, self._taps()))
+        # (batch, rows, cols, p*p or 1, taps): a shared filter broadcasts.
+        weights = ops.softmax(head, axis=-1)
         if self.null_tap:
             # The last tap reads zero: it only takes weight off the others.
             weights = weights[..., :n2]
@@ -381,6 +434,7 @@ class NextFrameConvLSTM(keras.layers.Layer):
                 "return_state": self.return_state,
                 "motion_input": self.motion_input,
                 "null_tap": self.null_tap,
+                "filter_sharing": self.filter_sharing,
             }
         )
         return config

@@ -79,7 +79,8 @@ def _layer_flops(layer):
 def _next_frame_flops(layer, in_shape):
     """One step per given frame and per free prediction after the first:
     each level's gate convolution of [input, h], the head's 1x1
-    convolution, and (dynamic filter) the per-pixel weighted sum over the
+    convolution (per pixel, per patch where the filter is shared, or
+    both), and (dynamic filter) the per-pixel weighted sum over the
     neighbourhood."""
     steps = in_shape[1] + layer.predict_steps - 1
     rows, cols, channels = in_shape[2:]
@@ -92,7 +93,11 @@ def _next_frame_flops(layer, in_shape):
         below = filters
     neighbourhood = layer.filter_size**2
     per_pixel = neighbourhood if layer.head == "dynamic_filter" else channels
-    per_step += 2 * positions * below * layer.patch_size**2 * per_pixel
+    sharing = getattr(layer, "filter_sharing", "pixel")
+    if sharing != "patch":  # the per-pixel logits (or pixels)
+        per_step += 2 * positions * below * layer.patch_size**2 * per_pixel
+    if sharing != "pixel":  # one shared filter's logits per patch
+        per_step += 2 * positions * below * neighbourhood
     if layer.head == "dynamic_filter":
         per_step += 2 * rows * cols * channels * neighbourhood
     return steps * per_step

@@ -48,11 +48,13 @@ class NextFrameConvLSTMTest(testing.TestCase):
 
 
 @pytest.mark.parametrize(
-    "head,motion_input", [("dynamic_filter", False), ("pixel", False), ("dynamic_filter", True)]
+    "head,motion_input,sharing",
+    [("dynamic_filter", False, "pixel"), ("pixel", False, "pixel"), ("dynamic_filter", True, "pixel"),
+     ("dynamic_filter", True, "patch")],
 )
-def test_a_prediction_never_sees_the_frame_it_predicts_or_later(head, motion_input):
+def test_a_prediction_never_sees_the_frame_it_predicts_or_later(head, motion_input, sharing):
     # keras-io #1003: the prediction of frame k may use frames 0..k-1 only.
-    layer = _layer(head=head, motion_input=motion_input)
+    layer = _layer(head=head, motion_input=motion_input, filter_sharing=sharing)
     x = _frames()
     base = np.asarray(layer(x))
     for k in range(1, SHAPE[1]):
@@ -224,6 +226,43 @@ def test_null_tap_adds_one_logit_per_pixel_and_round_trips():
     assert again.null_tap is True
 
 
+def _shift_right_by_one(layer):
+    """`layer` (a shared filter) with its state kernels zeroed and every
+    shared logit on the tap one pixel to the left: each pixel of the next
+    frame copies its left neighbour."""
+    n = layer.filter_size
+    logits = np.full(n * n, -50.0, "float32")
+    logits[(n // 2) * n + n // 2 - 1] = 50.0
+    layer.shared_head_kernel.assign(np.zeros(layer.shared_head_kernel.shape, "float32"))
+    layer.shared_head_bias.assign(logits)
+
+
+@pytest.mark.parametrize("sharing", ["patch", "patch_and_pixel"])
+def test_a_shared_filter_moves_every_pixel_of_a_patch_the_same_way(sharing):
+    layer = _layer(filter_sharing=sharing)
+    _shift_right_by_one(layer)
+    x = _frames()
+    out = np.asarray(layer(x))
+    given = SHAPE[1] - 1
+    # The one-step predictions: the frame shifted right by one pixel, a
+    # zero column at the left edge (outside the frame), for every pixel of
+    # every patch: the per-pixel logits of "patch_and_pixel" start at 0.
+    expected = np.zeros_like(x[:, :given])
+    expected[:, :, :, 1:] = x[:, :given, :, :-1]
+    np.testing.assert_allclose(out[:, :given], expected, atol=1e-6)
+
+
+def test_filter_sharing_sizes_the_heads_and_round_trips():
+    shared, both = _layer(filter_sharing="patch"), _layer(filter_sharing="patch_and_pixel")
+    # patch 2, 3x3 taps: one shared filter per position; none, or 4 per-pixel ones beside it.
+    assert shared.shared_head_kernel.shape[-1] == 9 and not hasattr(shared, "head_kernel")
+    assert both.shared_head_kernel.shape[-1] == 9 and both.head_kernel.shape[-1] == 4 * 9
+    assert not np.any(np.asarray(both.head_kernel))  # the corrections start at zero
+    assert len(shared.trainable_weights) == len(_layer().trainable_weights)
+    again = NextFrameConvLSTM.from_config(both.get_config())
+    assert again.filter_sharing == "patch_and_pixel"
+
+
 def test_context_loss_is_the_one_step_error_in_training_only():
     layer = _layer(context_loss_weight=2.0)
     x = _frames()
@@ -255,6 +294,8 @@ def test_initial_state_is_used():
         (dict(motion_input="yes"), "Received: motion_input='yes'"),
         (dict(null_tap=1), "Received: null_tap=1"),
         (dict(null_tap=True, head="pixel"), "needs head='dynamic_filter'"),
+        (dict(filter_sharing="row"), "Received: filter_sharing='row'"),
+        (dict(filter_sharing="patch", head="pixel"), "needs head='dynamic_filter'"),
     ],
 )
 def test_bad_arguments(kwargs, match):

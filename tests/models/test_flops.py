@@ -1,6 +1,7 @@
 """The analytic FLOP count against hand-computed figures."""
 
 import keras
+import pytest
 
 from aezoo.layers import StridedConvLSTM2D
 from aezoo.layers import TransposedConvLSTM2D
@@ -48,3 +49,16 @@ def test_next_frame_stack_counts_given_and_free_steps():
     levels = 2 * 16 * 9 * (4 + 4) * 16 + 2 * 16 * 9 * (4 + 2) * 8  # 4x4 states
     head = 2 * 16 * 2 * 4 * 9 + 2 * 64 * 9  # 1x1 conv to 2x2 patches of 9 weights, weighted sum
     assert count_flops(model) == steps * (levels + head)
+
+
+@pytest.mark.parametrize("sharing,logits_per_position", [("patch", 9), ("patch_and_pixel", 4 * 9 + 9)])
+def test_a_shared_dynamic_filter_counts_its_own_logits(sharing, logits_per_position):
+    from aezoo.layers import NextFrameConvLSTM
+
+    inputs = keras.Input((3, 8, 8, 1))
+    stack = NextFrameConvLSTM((4, 2), patch_size=2, filter_size=3, predict_steps=4,
+                              filter_sharing=sharing)
+    model = keras.Model(inputs, stack(inputs))
+    levels = 2 * 16 * 9 * (4 + 4) * 16 + 2 * 16 * 9 * (4 + 2) * 8
+    head = 2 * 16 * 2 * logits_per_position + 2 * 64 * 9
+    assert count_flops(model) == 6 * (levels + head)

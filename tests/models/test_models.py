@@ -102,6 +102,21 @@ def test_predictor_ssim_loss_and_null_tap_reach_the_model():
         aezoo.build("convlstm_bidir_predictor", ssim_weight=-1.0)
 
 
+def test_predictor_filter_sharing_reaches_both_stacks_and_reloads(tmp_path):
+    model = aezoo.build("convlstm_bidir_predictor", frames_in=4, frames_out=3, frames_past=3,
+                        filter_sharing="patch")
+    assert {model.get_layer(s).filter_sharing for s in ("future_stack", "past_stack")} == {"patch"}
+    # One 9x9 filter per 4x4 patch instead of 16: the default's heads are larger.
+    default = aezoo.build("convlstm_bidir_predictor", frames_in=4, frames_out=3, frames_past=3)
+    assert model.count_params() < default.count_params()
+    x = np.random.default_rng(0).random((1, 4, 64, 64, 1), "float32")
+    model.save(tmp_path / "shared.keras")
+    again = keras.saving.load_model(tmp_path / "shared.keras", safe_mode=True)
+    np.testing.assert_allclose(np.asarray(again(x)["future"]), np.asarray(model(x)["future"]), atol=1e-6)
+    with pytest.raises(ValueError, match="needs head='dynamic_filter'"):
+        aezoo.build("convlstm_bidir_predictor", head="pixel", filter_sharing="patch")
+
+
 def test_classifier_as_posted_mixes_sequences_of_a_batch():
     # Time-major by mistake: one row's outputs depend on the other rows.
     keras.utils.set_random_seed(0)

@@ -26,6 +26,7 @@ from aezoo.layers import RepeatFrames
 from aezoo.layers import StridedConvLSTM2D
 from aezoo.layers import TransposedConvLSTM2D
 from aezoo.layers import ViewPointFrames
+from aezoo.layers.next_frame_conv_lstm import FILTER_SHARING
 from aezoo.layers.next_frame_conv_lstm import HEADS
 from aezoo.layers.spatial_lstm import CELLS
 from aezoo.losses import FrameMSE
@@ -38,7 +39,7 @@ DESIGNS = ("conditional", "encoder_decoder")
 # Each design's own keys; a preset of one design sets the other's to None.
 CONDITIONAL_ONLY = (
     "patch_size", "head", "filter_size", "past_channels", "past_inputs", "context_loss_weight",
-    "motion_input", "null_tap", "ssim_weight",
+    "motion_input", "null_tap", "filter_sharing", "ssim_weight",
 )
 ENCODER_DECODER_ONLY = ("output_channels", "padding", "recurrent_kernel_size", "cell", "layer_norm")
 
@@ -67,6 +68,8 @@ PRESETS = {
         # docs/BENCHMARKS.md, "Knobs of the chosen design at equal data").
         "motion_input": True,
         "null_tap": False,
+        # One dynamic filter per pixel (`NextFrameConvLSTM`'s filter_sharing).
+        "filter_sharing": "pixel",
         # Weight of the 1 - SSIM term of loss="l2_ssim_error" (unused by
         # the other losses).
         "ssim_weight": 0.1,
@@ -158,6 +161,7 @@ def _create_conditional_predictor(
     context_loss_weight,
     motion_input,
     null_tap,
+    filter_sharing,
     ssim_weight,
     unroll,
     loss,
@@ -204,6 +208,12 @@ def _create_conditional_predictor(
     common.check_bool("motion_input", motion_input)
     common.check_bool("null_tap", null_tap)
     common.check_float("ssim_weight", ssim_weight)
+    common.check_choice("filter_sharing", filter_sharing, FILTER_SHARING)
+    if filter_sharing != "pixel" and head != "dynamic_filter":
+        raise ValueError(
+            "`filter_sharing` shares the dynamic filter; it needs "
+            f"head='dynamic_filter'. Received: head={head!r}"
+        )
     if null_tap and head != "dynamic_filter":
         raise ValueError(
             "`null_tap` is a tap of the dynamic filter; it needs "
@@ -213,7 +223,7 @@ def _create_conditional_predictor(
     stack_args = dict(
         patch_size=patch_size, kernel_size=kernel_size, head=head,
         filter_size=filter_size, unroll=unroll, motion_input=motion_input,
-        null_tap=null_tap,
+        null_tap=null_tap, filter_sharing=filter_sharing,
     )
     frames = keras.Input(
         (frames_in, image_size, image_size, image_channels), name="frames"
