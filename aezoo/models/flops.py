@@ -93,7 +93,7 @@ def _next_frame_flops(layer, in_shape):
         below = filters
     neighbourhood = layer.filter_size**2
     per_pixel = neighbourhood if layer.head == "dynamic_filter" else channels
-    sharing = getattr(layer, "filter_sharing", "pixel")
+    sharing = layer.filter_sharing
     if sharing != "patch":  # the per-pixel logits (or pixels)
         per_step += 2 * positions * below * layer.patch_size**2 * per_pixel
     if sharing != "pixel":  # one shared filter's logits per patch
