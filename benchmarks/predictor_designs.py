@@ -105,6 +105,13 @@ BATCH_SIZES = {"dynamic_filter_motion_lr1e-2_batch8": 8}
 for _sharing in ("patch", "patch_and_pixel"):
     VARIANTS[f"dynamic_filter_motion_lr1e-2_share_{_sharing}"] = (
         "default", {**VARIANTS["dynamic_filter_motion_lr1e-2"][1], "filter_sharing": _sharing})
+del _sharing
+# Every row so far measured the raw frames: no haze floor (session 16's
+# output option, which blackens faint pixels at inference) on any variant.
+for _name, (_preset, _overrides) in VARIANTS.items():
+    if _preset == "default":
+        _overrides.setdefault("haze_floor", 0.0)
+del _name, _preset, _overrides
 BATCH = 16
 
 

@@ -1,5 +1,6 @@
 """Registered Keras layers and regularizers of aezoo (Keras only, no tfds)."""
 
+from aezoo.layers.haze_floor import HazeFloor
 from aezoo.layers.kl_sparsity import KLSparsity
 from aezoo.layers.next_frame_conv_lstm import NextFrameConvLSTM
 from aezoo.layers.repeat_frames import RepeatFrames
@@ -11,6 +12,7 @@ from aezoo.layers.transposed_conv_lstm2d import TransposedConvLSTM2D
 from aezoo.layers.view_point_frames import ViewPointFrames
 
 __all__ = [
+    "HazeFloor",
     "KLSparsity",
     "NextFrameConvLSTM",
     "RepeatFrames",

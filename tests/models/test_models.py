@@ -66,7 +66,8 @@ def test_loss_decreases_on_a_fixed_batch(name, preset):
 
 
 def test_predictor_default_on_a_full_size_batch():
-    model = aezoo.build("convlstm_bidir_predictor")
+    # Without the haze floor, which sets values below it to 0 at inference.
+    model = aezoo.build("convlstm_bidir_predictor", haze_floor=0.0)
     out = model(np.random.default_rng(0).random((2, 10, 64, 64, 1), "float32"))
     assert out["future"].shape == (2, 10, 64, 64, 1)
     assert out["past"].shape == (2, 9, 64, 64, 1)
@@ -115,6 +116,28 @@ def test_predictor_filter_sharing_reaches_both_stacks_and_reloads(tmp_path):
     np.testing.assert_allclose(np.asarray(again(x)["future"]), np.asarray(model(x)["future"]), atol=1e-6)
     with pytest.raises(ValueError, match="needs head='dynamic_filter'"):
         aezoo.build("convlstm_bidir_predictor", head="pixel", filter_sharing="patch")
+
+
+def test_predictor_haze_floor_blackens_faint_pixels_of_both_heads_at_inference(tmp_path):
+    small = dict(frames_in=4, frames_out=3, frames_past=3)
+    floored = aezoo.build("convlstm_bidir_predictor", haze_floor=0.3, **small)
+    plain = aezoo.build("convlstm_bidir_predictor", haze_floor=0.0, **small)
+    # The floor has no weights: the same weights fit both graphs, and without
+    # it the outputs are the layers the artifacts before it shipped.
+    plain.set_weights(floored.get_weights())
+    assert type(plain.get_layer("future")).__name__ == "Cropping3D"
+    x = np.random.default_rng(0).random((2, 4, 64, 64, 1), "float32")
+    raw, out = plain(x), floored(x)
+    for head in ("future", "past"):
+        raw_head, out_head = np.asarray(raw[head]), np.asarray(out[head])
+        assert (raw_head < 0.3).any() and (raw_head >= 0.6).any()  # both ends met
+        np.testing.assert_allclose(out_head[raw_head <= 0.3], 0.0)
+        np.testing.assert_allclose(out_head[raw_head >= 0.6], raw_head[raw_head >= 0.6], atol=1e-6)
+    floored.save(tmp_path / "floored.keras")
+    again = keras.saving.load_model(tmp_path / "floored.keras", safe_mode=True)
+    np.testing.assert_allclose(np.asarray(again(x)["past"]), np.asarray(out["past"]), atol=1e-6)
+    with pytest.raises(ValueError, match="haze_floor"):
+        aezoo.build("convlstm_bidir_predictor", haze_floor=0.5)
 
 
 def test_classifier_as_posted_mixes_sequences_of_a_batch():
