@@ -6,7 +6,13 @@ Run by `tests/backends/test_jax_training.py` with `KERAS_BACKEND=jax`:
 
 Each recipe runs through `aezoo.train` (its own data, callbacks and
 diagnostics) for one epoch of 2 steps (the predictor with the test
-harness's few frames; a fine-tuning stage from scratch), into `FOLDER/runs/<recipe>`. Then the
+harness's few frames; a fine-tuning stage from scratch), into `FOLDER/runs/<recipe>`,
+unless an earlier recipe (a model's own recipes first, then the stages)
+differs from it only in what
+changes no code path: its file, description, seed, `start_from`, epochs, learning
+rate or SSIM weight (the predictor's fine-tuning stages repeat the model,
+loss and schedule of another recipe). Such a recipe is resolved, not
+trained again, and recorded as `covered_by` that recipe. Then the
 `mlp_autoencoder` run is exported with `aezoo.export` (`.keras` and TF
 SavedModel) to `FOLDER/artifact`, with its outputs on a sample in
 `FOLDER/artifact_outputs.npz` for the TensorFlow side to compare.
@@ -54,11 +60,37 @@ def train_recipe(path, runs):
     }
 
 
+# Recipe values that change no code path on the backend: a recipe that
+# differs from a trained one only in these is not trained again.
+SAME_PATH = ("source", "description", "seed", "start_from", "fit.epochs", "model_overrides.learning_rate",
+             "model_overrides.ssim_weight")
+
+
+def path_key(recipe):
+    """The recipe without its `SAME_PATH` values, as a comparable string."""
+    recipe = json.loads(json.dumps(recipe))
+    for dotted in SAME_PATH:
+        *parents, leaf = dotted.split(".")
+        section = recipe
+        for parent in parents:
+            section = section.get(parent, {})
+        section.pop(leaf, None)
+    return json.dumps(recipe, sort_keys=True)
+
+
 def main(folder):
     folder = pathlib.Path(folder)
-    results = {}
-    for path in sorted(training.recipes.default_recipes_dir().glob("*.toml")):
+    results, trained = {}, {}
+    # A model's own recipes (NAME.PRESET) first, then its fine-tuning stages.
+    recipes = sorted(training.recipes.default_recipes_dir().glob("*.toml"),
+                     key=lambda path: (path.stem.count("."), path.stem))
+    for path in recipes:
         try:
+            key = path_key(training.resolve_recipe(str(path)))
+            if key in trained:
+                results[path.stem] = {"covered_by": trained[key]}
+                continue
+            trained[key] = path.stem
             results[path.stem] = train_recipe(path, folder / "runs")
         except Exception as error:  # reported by the test, naming the recipe
             results[path.stem] = {"error": f"{type(error).__name__}: {error}",
