@@ -24,36 +24,57 @@ import json
 import numpy as np
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def add_arguments(parser, sequences, split, thresholds):
+    """The options this script shares with `predictor_post_hoc.py`."""
     parser.add_argument("--artifact", default="artifacts/convlstm_bidir_predictor/model.keras")
-    parser.add_argument("--sequences", type=int, default=64)
-    parser.add_argument("--split", default="test", choices=("test", "validation"))
-    parser.add_argument("--thresholds", default="0.05,0.1,0.2")
-    parser.add_argument("--log", help="append one JSON line per threshold to this file")
-    args = parser.parse_args()
-    thresholds = [float(t) for t in args.thresholds.split(",")]
+    parser.add_argument("--sequences", type=int, default=sequences)
+    parser.add_argument("--split", default=split, choices=("test", "validation"))
+    parser.add_argument("--thresholds", default=thresholds)
+    parser.add_argument("--log", help="append one JSON line per row to this file")
 
+
+def raw_model(artifact):
+    """The predictor at `artifact` with its `HazeFloor` layers switched
+    off (its raw frames), and the threshold it shipped with."""
     import keras
 
     import aezoo  # noqa: F401  (registers the layers)
-    from aezoo import data
     from aezoo.layers import HazeFloor
-    from aezoo.models.convlstm_bidir_predictor.metrics import frame_ssim
 
-    model = keras.saving.load_model(args.artifact)
+    model = keras.saving.load_model(artifact)
     floors = [layer for layer in model.layers if isinstance(layer, HazeFloor)]
-    shipped_floor = floors[0].threshold if floors else 0.0
+    shipped = floors[0].threshold if floors else 0.0
     for layer in floors:
-        layer.threshold = 0.0  # its raw frames (read at trace time, before predict)
-    options = {"validation_fraction": 0.1} if args.split == "validation" else {}
+        layer.threshold = 0.0  # read at trace time, before the first predict
+    return model, shipped
+
+
+def load_split(split, sequences):
+    """The first `sequences` clips of `split` ("validation": the recipes'
+    held-out 10% of the training digits): input frames, future, past."""
+    from aezoo import data
+
+    options = {"validation_fraction": 0.1} if split == "validation" else {}
     frames, truth, past_truth = [], [], []
-    for x, y in data.for_model("convlstm_bidir_predictor", args.split, batch_size=16,
-                               num_sequences=args.sequences, **options):
+    for x, y in data.for_model("convlstm_bidir_predictor", split, batch_size=16,
+                               num_sequences=sequences, **options):
         frames.append(np.asarray(x))
         truth.append(np.asarray(y["future"]))
         past_truth.append(np.asarray(y["past"]))
-    frames, truth, past_truth = map(np.concatenate, (frames, truth, past_truth))
+    return tuple(map(np.concatenate, (frames, truth, past_truth)))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_arguments(parser, sequences=64, split="test", thresholds="0.05,0.1,0.2")
+    args = parser.parse_args()
+    thresholds = [float(t) for t in args.thresholds.split(",")]
+
+    from aezoo.layers import HazeFloor
+    from aezoo.models.convlstm_bidir_predictor.metrics import frame_ssim
+
+    model, shipped_floor = raw_model(args.artifact)
+    frames, truth, past_truth = load_split(args.split, args.sequences)
     outputs = model.predict(frames, batch_size=16, verbose=0)
     predicted, past = np.asarray(outputs["future"]), np.asarray(outputs["past"])
 

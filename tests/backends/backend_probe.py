@@ -59,10 +59,12 @@ def _outputs(model, x):
     return {"0": keras.ops.convert_to_numpy(outputs)}
 
 
-def _save(model, x, folder, case):
+def _save(model, x, folder, case, outputs=None):
+    """Saves `model` and its `outputs` on `x` (computed when not given)."""
     folder.mkdir(parents=True, exist_ok=True)
     model.save(folder / f"{case}.keras")
-    np.savez(folder / f"{case}.npz", x=x, **{f"out_{k}": v for k, v in _outputs(model, x).items()})
+    outputs = _outputs(model, x) if outputs is None else outputs
+    np.savez(folder / f"{case}.npz", x=x, **{f"out_{k}": v for k, v in outputs.items()})
 
 
 def save(folder, backend, name, preset):
@@ -87,9 +89,9 @@ def train(folder, backend, name, preset):
 
 def resave(folder, backend, path):
     """`load`, then the loaded model saved again from this backend, with
-    its own outputs, to `FOLDER/<backend>`."""
-    model, record = _loaded(path)
-    _save(model, np.load(path.with_suffix(".npz"))["x"], folder / backend, path.stem)
+    its own outputs (those `load` compared), to `FOLDER/<backend>`."""
+    model, record, outputs = _loaded(path)
+    _save(model, np.load(path.with_suffix(".npz"))["x"], folder / backend, path.stem, outputs)
     return record
 
 
@@ -98,7 +100,8 @@ def load(folder, path):
 
 
 def _loaded(path):
-    """The model of `path` and how its outputs compare with the saved ones."""
+    """The model of `path`, how its outputs compare with the saved ones,
+    and the outputs."""
     model = keras.saving.load_model(path, safe_mode=True)
     saved = np.load(path.with_suffix(".npz"))
     outputs = _outputs(model, saved["x"])
@@ -107,7 +110,7 @@ def _loaded(path):
         "outputs": sorted(outputs),
         "saved_outputs": sorted(k[4:] for k in saved.files if k.startswith("out_")),
         "max_abs_diff": max(diffs.values()),
-    }
+    }, outputs
 
 
 def _guarded(function, *args):
