@@ -25,13 +25,6 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-if os.environ.get("PYTEST_XDIST_WORKER"):
-    # Two pytest-xdist workers share the cores (the README's command, CI):
-    # each TensorFlow process, the processes its tests start included
-    # (they inherit the environment), runs an op's work on one thread
-    # instead of one per core, so the workers do not fight over cores.
-    os.environ.setdefault("TF_NUM_INTRAOP_THREADS", "1")
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import gc  # noqa: E402
 
