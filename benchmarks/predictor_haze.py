@@ -64,13 +64,41 @@ def load_split(split, sequences):
     return tuple(map(np.concatenate, (frames, truth, past_truth)))
 
 
+def frame_mse(a, b):
+    """Per future frame: squared error summed over a frame, mean over clips."""
+    return ((a - b) ** 2).sum(axis=(2, 3, 4)).mean(axis=0)
+
+
+def floor_scores(threshold, future, past, truth, past_truth):
+    """Future and past frames through `HazeFloor(threshold)`: future frame
+    MSE, the worst future frame's ratio to the all-zero frame's, future SSIM
+    and past frame MSE."""
+    from aezoo.layers import HazeFloor
+    from aezoo.models.convlstm_bidir_predictor.metrics import frame_ssim
+
+    floor = HazeFloor(threshold)
+    cut, cut_past = np.asarray(floor(future)), np.asarray(floor(past))
+    return {
+        "future_frame_mse": float(frame_mse(truth, cut).mean()),
+        "worst_frame_to_zero": float((frame_mse(truth, cut) / frame_mse(truth, np.zeros_like(truth))).max()),
+        "ssim_future": float(frame_ssim(truth, cut).mean()),
+        "past_frame_mse": float(frame_mse(past_truth, cut_past).mean()),
+    }
+
+
+def log_row(path, row):
+    """Appends `row` as one JSON line to `path` (nothing when `path` is None)."""
+    if path:
+        with open(path, "a") as log:
+            log.write(json.dumps(row) + "\n")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_arguments(parser, sequences=64, split="test", thresholds="0.05,0.1,0.2")
     args = parser.parse_args()
     thresholds = [float(t) for t in args.thresholds.split(",")]
 
-    from aezoo.layers import HazeFloor
     from aezoo.models.convlstm_bidir_predictor.metrics import frame_ssim
 
     model, shipped_floor = raw_model(args.artifact)
@@ -83,9 +111,6 @@ def main():
         return np.array([frame_ssim(a[:, t : t + 1], b[:, t : t + 1]).mean()
                          for t in range(a.shape[1])])
 
-    def mse(a, b):
-        return ((a - b) ** 2).sum(axis=(2, 3, 4)).mean(axis=0)
-
     def show(values, digits):
         return [round(float(v), digits) for v in values]
 
@@ -95,32 +120,25 @@ def main():
           f"1..{truth.shape[1]}; its haze_floor {shipped_floor} switched off")
     print("SSIM, model:          ", show(per_frame_ssim(truth, predicted), 3))
     print("SSIM, all-zero frame: ", show(per_frame_ssim(truth, zero), 3))
-    print("frame MSE, model:     ", show(mse(truth, predicted), 1))
+    print("frame MSE, model:     ", show(frame_mse(truth, predicted), 1))
     print("intensity on black:   ", show((predicted * black).sum(axis=(2, 3, 4)).mean(0), 1))
     print("intensity, predicted: ", show(predicted.sum(axis=(2, 3, 4)).mean(0), 1))
     print("intensity, truth:     ", show(truth.sum(axis=(2, 3, 4)).mean(0), 1))
-    zero_mse = mse(truth, zero)
+    zero_mse = frame_mse(truth, zero)
     zero_ssim = float(frame_ssim(truth, zero).mean())
     print(f"all-zero frame: SSIM {zero_ssim:.3f}, future frame MSE {zero_mse.mean():.1f}")
     print("| haze_floor | future frame MSE | worst frame / all-zero's | future SSIM | past frame MSE |")
     print("|---:|---:|---:|---:|---:|")
     for threshold in [0.0] + thresholds:
-        floor = HazeFloor(threshold)
-        cut, cut_past = np.asarray(floor(predicted)), np.asarray(floor(past))
         row = {
             "artifact": args.artifact, "split": args.split, "sequences": len(frames),
             "haze_floor": threshold,
-            "future_frame_mse": float(mse(truth, cut).mean()),
-            "worst_frame_to_zero": float((mse(truth, cut) / zero_mse).max()),
-            "ssim_future": float(frame_ssim(truth, cut).mean()),
+            **floor_scores(threshold, predicted, past, truth, past_truth),
             "baseline_zero_ssim_future": zero_ssim,
-            "past_frame_mse": float(mse(past_truth, cut_past).mean()),
         }
         print(f"| {threshold} | {row['future_frame_mse']:.1f} | {row['worst_frame_to_zero']:.3f} "
               f"| {row['ssim_future']:.3f} | {row['past_frame_mse']:.1f} |")
-        if args.log:
-            with open(args.log, "a") as log:
-                log.write(json.dumps(row) + "\n")
+        log_row(args.log, row)
 
 
 if __name__ == "__main__":

@@ -6,30 +6,41 @@
 
 Two changes that cost no training, each measured on the same sequences:
 
-1. Test-time augmentation. Moving MNIST's motion (straight lines, bouncing off the walls of a square
-canvas) is the same under the 8 rotations and reflections of the square;
-only the digits' shapes are not. Test-time augmentation: the model predicts
-each of the 8 transformed clips, each prediction is transformed back, and
-the first 1, 2, 4 and 8 of them are averaged (identity, 90, 180, 270
-degrees; then the same mirrored). If the model's error were variance (a
-different guess per view), the average would be better than any view; if
-it is bias (the same blur in every view), it stays where it is.
+1. Test-time augmentation. Moving MNIST's motion (straight lines,
+   bouncing off the walls of a square canvas) is the same under the 8
+   rotations and reflections of the square; only the digits' shapes are
+   not. The model predicts each of the 8 transformed clips, each
+   prediction is transformed back, and the first 1, 2, 4 and 8 of them
+   are averaged (identity, 90, 180, 270 degrees; then the same mirrored).
+   If the model's error were variance (a different guess per view), the
+   average would be better than any view; if it is bias (the same blur in
+   every view), it stays where it is. The model's own `HazeFloor` is
+   switched off, and the average goes through `HazeFloor(threshold)` for
+   each `--thresholds` value (and 0: raw), as `predictor_haze.py` does for
+   one view. Prints, per number of views and threshold, future frame MSE,
+   the worst future frame's ratio to the all-zero frame's, future SSIM and
+   past frame MSE.
+2. Recalibration. For squared error the best output for a pixel the model
+   predicts as `p` is the mean truth over the pixels it predicts as `p`.
+   A reliability table of the raw future frames (their values in 10 bins:
+   the share of pixels, their mean prediction, their mean truth) shows how
+   far they are from that; then a map from prediction to mean truth,
+   fitted on the first half of the sequences (40 bins, per future frame,
+   linear between bin means), is applied to the second half, and its
+   future frame MSE is compared with the raw frames' on that half.
 
-The model's own `HazeFloor` is switched off, and the average goes through
-`HazeFloor(threshold)` for each `--thresholds` value (and 0: raw), as
-`benchmarks/predictor_haze.py` does for one view. Prints, per number of
-views and threshold, future frame MSE, the worst future frame's ratio to
-the all-zero frame's, future SSIM and past frame MSE. Choose on
-`--split validation`, never on the test split the card reports.
+Choose on `--split validation`, never on the test split the card reports.
 """
 
 import argparse
-import json
 import time
 
 import numpy as np
 from predictor_haze import add_arguments  # this folder: the scripts run from it
+from predictor_haze import floor_scores
+from predictor_haze import frame_mse
 from predictor_haze import load_split
+from predictor_haze import log_row
 from predictor_haze import raw_model
 
 VIEWS = [(mirror, quarter_turns) for mirror in (False, True) for quarter_turns in range(4)]
@@ -51,7 +62,6 @@ def main():
     args = parser.parse_args()
     thresholds = [0.0] + [float(t) for t in args.thresholds.split(",")]
 
-    from aezoo.layers import HazeFloor
     from aezoo.models.convlstm_bidir_predictor.metrics import frame_ssim
 
     model, _ = raw_model(args.artifact)
@@ -64,10 +74,7 @@ def main():
                       _from_view(np.asarray(out["past"]), mirror, turns)))
     seconds_per_view = (time.perf_counter() - start) / len(VIEWS)
 
-    def mse(a, b):
-        return ((a - b) ** 2).sum(axis=(2, 3, 4)).mean(axis=0)
-
-    zero_mse = mse(truth, np.zeros_like(truth))
+    zero_mse = frame_mse(truth, np.zeros_like(truth))
     print(f"{args.artifact}: {len(frames)} {args.split} sequences; {seconds_per_view:.1f} s per view; "
           f"all-zero frame: future frame MSE {zero_mse.mean():.1f}, "
           f"SSIM {float(frame_ssim(truth, np.zeros_like(truth)).mean()):.3f}")
@@ -78,19 +85,14 @@ def main():
         future = np.mean([v[0] for v in views[:count]], axis=0)
         past = np.mean([v[1] for v in views[:count]], axis=0)
         for threshold in thresholds:
-            floor = HazeFloor(threshold)
-            cut, cut_past = np.asarray(floor(future)), np.asarray(floor(past))
             row = {
                 "artifact": args.artifact, "split": args.split, "sequences": len(frames),
                 "views": count, "haze_floor": threshold,
-                "future_frame_mse": float(mse(truth, cut).mean()),
-                "worst_frame_to_zero": float((mse(truth, cut) / zero_mse).max()),
-                "ssim_future": float(frame_ssim(truth, cut).mean()),
-                "past_frame_mse": float(mse(past_truth, cut_past).mean()),
+                **floor_scores(threshold, future, past, truth, past_truth),
             }
             print(f"| {count} | {threshold} | {row['future_frame_mse']:.1f} | "
                   f"{row['worst_frame_to_zero']:.3f} | {row['ssim_future']:.3f} | {row['past_frame_mse']:.1f} |")
-            _log(args.log, row)
+            log_row(args.log, row)
 
     raw = views[0][0]
     print("\nReliability of the raw future frames (one view):")
@@ -115,18 +117,12 @@ def main():
     row = {
         "artifact": args.artifact, "split": args.split, "sequences": len(frames) - half,
         "recalibration": "40 bins per future frame, fitted on the first half",
-        "future_frame_mse_raw": float(mse(truth[half:], raw[half:]).mean()),
-        "future_frame_mse_recalibrated": float(mse(truth[half:], fitted).mean()),
+        "future_frame_mse_raw": float(frame_mse(truth[half:], raw[half:]).mean()),
+        "future_frame_mse_recalibrated": float(frame_mse(truth[half:], fitted).mean()),
     }
     print(f"\nSecond half ({row['sequences']} sequences): future frame MSE raw "
           f"{row['future_frame_mse_raw']:.2f}, recalibrated {row['future_frame_mse_recalibrated']:.2f}")
-    _log(args.log, row)
-
-
-def _log(path, row):
-    if path:
-        with open(path, "a") as log:
-            log.write(json.dumps(row) + "\n")
+    log_row(args.log, row)
 
 
 if __name__ == "__main__":
