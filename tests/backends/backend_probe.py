@@ -5,21 +5,26 @@ set (the backend is chosen once per process):
 
     python -m tests.backends.backend_probe FOLDER MODE [MODE ...]
 
-with MODE one of `save`, `train`, `load:OTHER`, `resave:OTHER` (OTHER a folder name below
-FOLDER: `tensorflow`, `jax`, `jax-trained`, ...):
+with MODE one of `save`, `recipes`, `load:OTHER`, `resave:OTHER`, `serve`
+(OTHER a folder name below FOLDER: `tensorflow`, `jax`, `jax-trained`, ...):
 
 - `save`: builds each model (seed 0), runs it forward on real inputs and
   writes `FOLDER/<backend>/<name>.<preset>.keras` with the inputs and
   outputs beside it (`.npz`).
-- `train`: builds each model at the test harness's small sizes
-  (`tests/models/harness.py`: a few frames for the predictor), fits it for
-  two steps (forward and backward), records the loss and how many weights
-  moved, and saves the trained model and its outputs as `save` does.
+- `recipes`: trains every shipped recipe for two steps through `aezoo.train`
+  (`tests/backends/train_every_recipe.py`): each model's own recipe builds
+  it with its factory at the test harness's small sizes (a few frames for
+  the predictor), records its loss and how many weights moved, and saves the
+  trained model and its outputs to `FOLDER/<backend>-trained`, as `save`
+  does; the `mlp_autoencoder` run is exported to `FOLDER/artifact`.
 - `resave:OTHER`: `load:OTHER`, then saves each loaded model again from
   this backend (with its outputs) to `FOLDER/<backend>`.
 - `load:OTHER`: loads every `.keras` in `FOLDER/OTHER` (written by another
   process, on this backend or the other) with `safe_mode=True` and compares
   its outputs on the saved inputs with the saved outputs.
+- `serve`: loads `recipes`' TF SavedModel export (`FOLDER/artifact`) with
+  `tf.saved_model.load` and compares what its `serve` endpoint returns with
+  the outputs the exporting process saved.
 
 Each mode writes `FOLDER/<mode>-<backend>[-from-<other>].json`: one record
 per `name.preset`, with an `error` (the exception's type and message) when
@@ -37,7 +42,6 @@ import numpy as np
 
 import aezoo
 from aezoo import data
-from tests.models import harness
 
 BATCH = 2
 
@@ -74,19 +78,6 @@ def save(folder, backend, name, preset):
     return {"parameters": model.count_params()}
 
 
-def train(folder, backend, name, preset):
-    keras.utils.set_random_seed(0)
-    model = harness.build_small(name, preset)  # a few frames for the predictor
-    x, y = harness.example_batch(model, batch_size=2 * BATCH)
-    before = [keras.ops.convert_to_numpy(w).copy() for w in model.trainable_weights]
-    history = model.fit(x, y, batch_size=BATCH, epochs=1, shuffle=False, verbose=0).history
-    after = [keras.ops.convert_to_numpy(w) for w in model.trainable_weights]
-    moved = sum(not np.array_equal(b, a) for b, a in zip(before, after))
-    _save(model, x[:BATCH], folder / f"{backend}-trained", f"{name}.{preset}")
-    return {"loss": float(history["loss"][-1]), "weights": len(before), "weights_moved": int(moved),
-            "parameters": model.count_params()}
-
-
 def resave(folder, backend, path):
     """`load`, then the loaded model saved again from this backend, with
     its own outputs (those `load` compared), to `FOLDER/<backend>`."""
@@ -113,7 +104,19 @@ def _loaded(path):
     }, outputs
 
 
-def _guarded(function, *args):
+def serve(folder):
+    """`recipes`' SavedModel export served by TensorFlow, against the outputs
+    its exporting process saved."""
+    import tensorflow as tf
+
+    saved = np.load(folder / "artifact_outputs.npz")
+    served = tf.saved_model.load(str(folder / "artifact" / "saved_model"))
+    out = served.serve(tf.constant(saved["x"]))
+    out = next(iter(out.values())) if isinstance(out, dict) else out
+    return {"max_abs_diff": float(np.max(np.abs(out.numpy() - saved["y"])))}
+
+
+def guarded(function, *args):
     """`function(*args)` with its seconds, or a record of the error it raised."""
     start = time.perf_counter()
     try:
@@ -130,17 +133,25 @@ def main(argv):
             function = {"load": lambda path: load(folder, path),
                         "resave": lambda path: resave(folder, backend, path)}[kind]
             results = {
-                path.stem: _guarded(function, path)
+                path.stem: guarded(function, path)
                 for path in sorted((folder / other).glob("*.keras"))
             }
             out = f"{kind}-{backend}-from-{other}.json"
-        else:
-            function = {"save": save, "train": train}[mode]
+        elif mode == "recipes":  # writes its own records
+            from tests.backends import train_every_recipe
+
+            train_every_recipe.main(folder)
+            continue
+        elif mode == "serve":
+            results, out = {"artifact": guarded(serve, folder)}, f"serve-{backend}.json"
+        elif mode == "save":
             results = {
-                f"{name}.{preset}": _guarded(function, folder, backend, name, preset)
+                f"{name}.{preset}": guarded(save, folder, backend, name, preset)
                 for name, preset in cases()
             }
             out = f"{mode}-{backend}.json"
+        else:
+            raise SystemExit(f"unknown mode {mode!r}: save, recipes, load:OTHER, resave:OTHER or serve")
         (folder / out).write_text(json.dumps(results, indent=1))
 
 

@@ -1,6 +1,7 @@
 """Trains every shipped recipe briefly on the backend of this process.
 
-Run by `tests/backends/test_jax_training.py` with `KERAS_BACKEND=jax`:
+Run by `tests/backends/test_jax.py` with `KERAS_BACKEND=jax`, as the
+`recipes` mode of its probe (`tests/backends/backend_probe.py`), or alone:
 
     python -m tests.backends.train_every_recipe FOLDER
 
@@ -18,6 +19,13 @@ SavedModel) to `FOLDER/artifact`, with its outputs on a sample in
 `FOLDER/artifact_outputs.npz` for the TensorFlow side to compare.
 Writes `FOLDER/train.json`: per recipe the status, the files written, the
 gradient steps recorded and the verdicts, or the error.
+
+A model's own recipe (`NAME.PRESET`) is also each registered model and
+preset built by its factory on this backend and fitted: its trained model
+is saved with its outputs to `FOLDER/<backend>-trained/NAME.PRESET.keras`
+(for the fresh-process reloads of the probe's `load` mode), and
+`FOLDER/train-<backend>.json` records per `NAME.PRESET` its final loss, its
+parameters and how many of its trainable weights the two steps moved.
 """
 
 import json
@@ -31,20 +39,45 @@ import numpy as np
 import aezoo
 from aezoo import data
 from aezoo import training
+from tests.backends import backend_probe
 from tests.models import harness
 
 TINY = ["fit.steps_per_epoch=2", "fit.validation_steps=1", "fit.checkpoint_every_steps=0",
         "data.batch_size=4"]
 
 
-def train_recipe(path, runs):
+class _TrainableAtStart(keras.callbacks.Callback):
+    """The model's trainable weights when `fit` begins."""
+
+    def on_train_begin(self, logs=None):
+        self.weights = [keras.ops.convert_to_numpy(w).copy() for w in self.model.trainable_weights]
+
+
+def fitted_case(result, start, folder):
+    """The probe's record of a model's own recipe run, its trained model and
+    outputs saved to `folder` (see the module docstring)."""
+    model = result.model
+    after = [keras.ops.convert_to_numpy(w) for w in model.trainable_weights]
+    x, _ = harness.example_batch(model, batch_size=backend_probe.BATCH)
+    backend_probe._save(model, x, folder, result.run_dir.name)
+    return {"loss": float(result.history["loss"][-1]), "weights": len(after),
+            "weights_moved": sum(not np.array_equal(b, a) for b, a in zip(start.weights, after)),
+            "parameters": model.count_params()}
+
+
+def train_recipe(path, runs, cases=None, trained=None):
+    """Trains the recipe at `path`; for a model's own recipe, also records
+    its case in `cases` and saves its trained model to `trained`."""
     recipe = training.resolve_recipe(str(path))
     small = [f"model_overrides.{k}={v}" for k, v in harness.SMALL.get(recipe["model"], {}).items()]
     # A fine-tuning stage starts from another run's checkpoint, which this
     # harness does not train at full size: it trains the stage from scratch.
     scratch = ['start_from=""'] if recipe.get("start_from") else []
+    start = _TrainableAtStart()
     result = training.train(str(path), out=runs / path.stem, epochs=1, overrides=TINY + small + scratch,
-                            verbose=0)
+                            callbacks=[start], verbose=0)
+    if cases is not None and path.stem == f"{recipe['model']}.{recipe['preset']}":
+        cases[path.stem] = backend_probe.guarded(fitted_case, result, start, trained)
     run = result.run_dir
     gradient_rows = (run / "gradients.csv").read_text().strip().splitlines()[1:] \
         if (run / "gradients.csv").exists() else []
@@ -80,7 +113,8 @@ def path_key(recipe):
 
 def main(folder):
     folder = pathlib.Path(folder)
-    results, trained = {}, {}
+    backend = keras.backend.backend()
+    results, trained, cases = {}, {}, {}
     # A model's own recipes (NAME.PRESET) first, then its fine-tuning stages.
     recipes = sorted(training.recipes.default_recipes_dir().glob("*.toml"),
                      key=lambda path: (path.stem.count("."), path.stem))
@@ -91,15 +125,18 @@ def main(folder):
                 results[path.stem] = {"covered_by": trained[key]}
                 continue
             trained[key] = path.stem
-            results[path.stem] = train_recipe(path, folder / "runs")
+            results[path.stem] = train_recipe(path, folder / "runs", cases, folder / f"{backend}-trained")
         except Exception as error:  # reported by the test, naming the recipe
             results[path.stem] = {"error": f"{type(error).__name__}: {error}",
                                   "traceback": traceback.format_exc()}
+            if path.stem.count(".") == 1:  # a model's own recipe: its case failed too
+                cases[path.stem] = results[path.stem]
     model = keras.saving.load_model(folder / "runs" / "mlp_autoencoder.default" / "checkpoints" / "last.keras")
     x = data.sample("mlp_autoencoder", count=8)
     aezoo.export(model, folder / "artifact", name="mlp_autoencoder")
     np.savez(folder / "artifact_outputs.npz", x=x, y=keras.ops.convert_to_numpy(model(x)))
     (folder / "train.json").write_text(json.dumps(results, indent=1, default=str))
+    (folder / f"train-{backend}.json").write_text(json.dumps(cases, indent=1))
 
 
 if __name__ == "__main__":
