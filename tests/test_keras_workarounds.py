@@ -91,6 +91,43 @@ def test_compile_leaves_the_training_state_to_the_first_traced_step():
     assert all(float(np.sum(v.numpy())) == 0.0 for m in model.metrics for v in m.variables)
 
 
+def _count_traces(model):
+    """`model` whose `train_step` appends to the returned list each time
+    TensorFlow traces it."""
+    traces, step = [], model.train_step
+
+    def train_step(data):
+        traces.append(1)
+        return step(data)
+
+    model.train_step = train_step
+    return model, traces
+
+
+def test_fit_traces_its_first_step_twice_unless_the_training_state_is_built():
+    # Keras leaves the optimizer's variables to the first traced step, and a
+    # tf.function that creates variables is traced again without them.
+    plain, plain_traces = _count_traces(_model())
+    plain.fit(*_batch(), epochs=2, verbose=0)
+    assert len(plain_traces) == 2
+    built, built_traces = _count_traces(_model())
+    keras_workarounds.build_training_state(built, _batch())
+    built.fit(*_batch(), epochs=2, verbose=0)
+    assert len(built_traces) == 1
+    # Each trained the same steps from the same state.
+    assert int(built.optimizer.iterations.numpy()) == int(plain.optimizer.iterations.numpy()) == 2
+
+
+def test_build_training_state_leaves_a_stateful_layer_as_it_was():
+    model = keras.Sequential([keras.Input((2, 3), batch_size=4), keras.layers.LSTM(2, stateful=True)])
+    model.compile(optimizer="adam", loss="mse")
+    before = [keras.ops.convert_to_numpy(s).copy() for s in model.layers[0].states]
+    keras_workarounds.build_training_state(model, (np.ones((4, 2, 3), "float32"), np.ones((4, 2), "float32")))
+    after = [keras.ops.convert_to_numpy(s) for s in model.layers[0].states]
+    assert all(np.array_equal(b, a) for b, a in zip(before, after))
+    assert model.optimizer.built
+
+
 def test_terminate_on_nan_stops_gracefully_unless_it_raises():
     # keras-team/keras#21771: a graceful stop still runs epoch-end callbacks.
     epoch_ends = []

@@ -42,6 +42,7 @@ import keras
 
 from aezoo import registry
 from aezoo import single_writer
+from aezoo.keras_workarounds import build_training_state
 from aezoo.keras_workarounds import fit_under_strategy
 from aezoo.keras_workarounds import is_nan_stop
 from aezoo.keras_workarounds import stop_on_nan
@@ -324,6 +325,10 @@ def _run_folder_callbacks(run_dir, fit, strategy, epoch_steps):
 def _fit(model, datasets, fit, strategy, probe, callbacks, verbose, run_dir):
     """Runs `model.fit`. Returns `(status, history)`: `"finished"`, or
     `"stopped_on_nan"` (and no history) when `stop_on_nan()` stopped it."""
+    if strategy is None and keras.backend.backend() == "tensorflow":
+        # Under a strategy `fit_under_strategy` builds it; JAX's `fit` builds
+        # it symbolically before its one jitted step.
+        build_training_state(model, probe)  # the first step is traced once, not twice
     try:
         with fit_under_strategy(model, strategy, probe):
             return "finished", model.fit(

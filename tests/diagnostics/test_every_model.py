@@ -13,6 +13,7 @@ from tests.tiers import by_model
 def test_gradient_statistics_and_vanishing_gradients(name, preset):
     model = harness.build_small(name, preset)
     x, y = harness.example_batch(model, batch_size=4)
+    harness.ready_to_train(model, x, y)
     stats = GradientStatistics(histogram_freq=1, verbose=0)
     model.fit(x, y, batch_size=2, epochs=1, verbose=0, callbacks=[stats])
     assert stats.steps == [0, 1]

@@ -1,8 +1,10 @@
 """Shared harness: small deterministic batches for any registered model."""
 
+import keras
 import numpy as np
 
 import aezoo
+from aezoo.keras_workarounds import build_training_state
 
 # Small sizes so every registered model and preset trains in seconds; the
 # factories' own defaults are covered by test_defaults_build_at_full_size.
@@ -44,6 +46,15 @@ def example_batch(model, batch_size=4, seed=0):
     else:
         y = target(outputs)
     return x, y
+
+
+def ready_to_train(model, x, y):
+    """Builds `model`'s optimizer, loss and metric state from `(x, y)`, as
+    `aezoo.train` does before `fit` on TensorFlow, so that its first traced
+    step is traced once, not twice (`build_training_state`). Returns `model`."""
+    if keras.backend.backend() == "tensorflow":
+        build_training_state(model, (x, y))
+    return model
 
 
 def _is_classifier(model):

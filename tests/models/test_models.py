@@ -19,6 +19,7 @@ import aezoo
 from tests.models.harness import all_models_and_presets
 from tests.models.harness import build_small
 from tests.models.harness import example_batch
+from tests.models.harness import ready_to_train
 from tests.tiers import by_model
 
 CASES = all_models_and_presets()
@@ -60,6 +61,7 @@ def test_loss_decreases_on_a_fixed_batch(name, preset):
     keras.utils.set_random_seed(0)
     model = build_small(name, preset)
     x, y = example_batch(model, batch_size=8)
+    ready_to_train(model, x, y)
     losses = [float(model.train_on_batch(x, y, return_dict=True)["loss"]) for _ in range(8)]
     assert all(np.isfinite(losses)), losses
     assert min(losses[1:]) < losses[0], losses
