@@ -31,6 +31,7 @@ from aezoo.tuning.hypermodel import hypermodel as make_hypermodel
 
 MAX_CONSECUTIVE_FAILED_TRIALS = 3  # KerasTuner's default
 TRIAL_STATUSES_FILE = "trial_statuses"
+NO_TRIAL_LEFT = "no_trial_left"
 ERROR = "error"
 # Errors of the user's making (bad values, missing data, a missing optional
 # package) that the child reports for the parent to raise as they were.
@@ -65,13 +66,13 @@ def run_search(plan, hypermodel, *, overwrite=False, clock):
     statuses = []
     failed_in_a_row = 0
     while True:
-        ran = _run_one_trial(plan, clock.origin, plan.directory / ".trial_process.json")
+        ran, no_trial_left = _run_one_trial(plan, clock.origin, plan.directory / ".trial_process.json")
         clock.save()
-        if not ran:
-            return runner.SearchRun(runner.open_tuner(plan, hypermodel), resumed, statuses)
         statuses.extend(ran)
         for status in ran:
             failed_in_a_row = failed_in_a_row + 1 if status == "FAILED" else 0
+        if not ran or (no_trial_left and failed_in_a_row < MAX_CONSECUTIVE_FAILED_TRIALS):
+            return runner.SearchRun(runner.open_tuner(plan, hypermodel), resumed, statuses)
         if failed_in_a_row >= MAX_CONSECUTIVE_FAILED_TRIALS:
             raise runner.SearchFailedError(
                 f"{failed_in_a_row} trials in a row of the search in {plan.directory} failed; "
@@ -89,8 +90,10 @@ def _run_one_trial(plan, clock_origin, result_path):
         result_path: where the child writes its result (a `pathlib.Path`).
 
     Returns:
-        The statuses of the trials the child ran (`[]` when the search had
-        no trial left to run).
+        `(statuses, no_trial_left)`: the statuses of the trials the child
+        ran (`[]` when the search had no trial left to run), and whether the
+        oracle has none left after them (`_no_trial_left`), so that the
+        parent starts no child only to learn that.
 
     Raises:
         ImportError, FileNotFoundError, ValueError: the child raised it (bad
@@ -126,7 +129,7 @@ def _run_one_trial(plan, clock_origin, result_path):
         )
     if plan.verbose:
         sys.stderr.write(_without_tensorflow_noise(stderr))
-    return result[TRIAL_STATUSES_FILE]
+    return result[TRIAL_STATUSES_FILE], result.get(NO_TRIAL_LEFT, False)
 
 
 def _without_tensorflow_noise(stderr):
@@ -154,7 +157,8 @@ def main(argv=None):
     args_path, result_path = argv or sys.argv[1:]
     arguments = json.loads(pathlib.Path(args_path).read_text())
     try:
-        result = {TRIAL_STATUSES_FILE: _run_trial(arguments)}
+        statuses, no_trial_left = _run_trial(arguments)
+        result = {TRIAL_STATUSES_FILE: statuses, NO_TRIAL_LEFT: no_trial_left}
     except _USER_ERRORS as error:
         kind = next(k for k in _USER_ERRORS if isinstance(error, k))
         result = {ERROR: {"kind": kind.__name__, "message": str(error)}}
@@ -166,7 +170,19 @@ def _run_trial(arguments):
     plan = runner.SearchPlan.from_dict(arguments["plan"])
     hypermodel = make_hypermodel(plan.model, plan.preset, **plan.model_overrides)
     clock = runner.SearchClock(plan.directory, arguments["clock_origin"])
-    return runner.run_search(plan, hypermodel, trial_quota=1, clock=clock).statuses
+    run = runner.run_search(plan, hypermodel, trial_quota=1, clock=clock)
+    return run.statuses, _no_trial_left(run.tuner.oracle, plan.max_trials)
+
+
+def _no_trial_left(oracle, max_trials):
+    """Whether the search's oracle would stop it at its next request for a
+    trial: KerasTuner's own test in `Oracle.create_trial` (no trial waiting
+    for a retry, and `max_trials` trials made; the oracle's own `max_trials`
+    is the child's quota by then, see `runner._TrialHooks.pre_create_trial`).
+    An oracle whose space ran out before `max_trials` says so only when
+    asked: for it this is `False`, and the parent asks a child."""
+    return (len(oracle.trials) >= max_trials and not oracle.ongoing_trials
+            and not oracle.get_state()["retry_queue"])
 
 
 if __name__ == "__main__":

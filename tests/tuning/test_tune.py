@@ -16,6 +16,7 @@ import aezoo
 from aezoo import cli
 from aezoo import data
 from aezoo import tuning
+from aezoo.tuning import trial_process
 
 TINY = dict(epochs=1, steps_per_epoch=5, validation_steps=2, verbose=0)
 TINY_ARGS = ["--epochs", "1", "--steps-per-epoch", "5", "--validation-steps", "2", "--verbose", "0"]
@@ -45,12 +46,27 @@ def _read_rows(directory):
         return list(csv.DictReader(handle))
 
 
+def _count_trial_processes(monkeypatch):
+    """The trial processes `tune` starts from now on (one list item each)."""
+    started, popen = [], trial_process.subprocess.Popen
+
+    def counting_popen(command, *args, **kwargs):
+        if "aezoo.tuning.trial_process" in command:
+            started.append(command)
+        return popen(command, *args, **kwargs)
+
+    monkeypatch.setattr(trial_process.subprocess, "Popen", counting_popen)
+    return started
+
+
 @pytest.mark.slow
-def test_a_search_completes_exports_its_best_model_and_resumes(tmp_path):
+def test_a_search_completes_exports_its_best_model_and_resumes(tmp_path, monkeypatch):
     directory = tmp_path / "search"
+    started = _count_trial_processes(monkeypatch)
     # Four trials in all (one, one more resumed, two again from scratch):
     # every property below needs no more.
     first = tuning.tune("mlp_autoencoder", max_trials=1, directory=directory, **TINY)
+    assert len(started) == 1  # one process per trial, none to learn that none is left
     assert first.resumed_trials == 0
     assert [row["status"] for row in first.table] == ["COMPLETED"]
     assert first.best_score == first.table[0]["val_loss"]
@@ -59,6 +75,7 @@ def test_a_search_completes_exports_its_best_model_and_resumes(tmp_path):
 
     # Rerun with more trials: the finished one is kept, not run again.
     second = tuning.tune("mlp_autoencoder", max_trials=2, directory=directory, **TINY)
+    assert len(started) == 2
     assert second.resumed_trials == 1
     assert [row["trial"] for row in second.table] == ["0", "1"]
     assert sorted(row["rank"] for row in second.table) == [1, 2]
@@ -89,6 +106,7 @@ def test_a_search_completes_exports_its_best_model_and_resumes(tmp_path):
         "mlp_autoencoder", max_trials=2, directory=directory, overwrite=True, **TINY
     )
     assert restarted.resumed_trials == 0
+    assert len(started) == 4
     assert [row["val_loss"] for row in restarted.table] == [row["val_loss"] for row in second.table]
     # The four trials, each in its own process: no growth from one to the next.
     rss = [row["rss_mb"] for row in second.table + restarted.table]
