@@ -86,7 +86,8 @@ def test_nan_stops_training_and_keeps_the_last_good_checkpoint(tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("backend", [
-    "tensorflow",
+    # On TensorFlow, `test_a_run_killed_twice_trains_the_epochs_and_steps_of_an_uninterrupted_run`
+    # kills the same command (with mid-epoch backups too) twice, and checks more.
     pytest.param("jax", marks=pytest.mark.skipif(
         importlib.util.find_spec("jax") is None, reason="JAX is in the dev extra")),
 ])
