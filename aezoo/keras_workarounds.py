@@ -103,14 +103,21 @@ def build_training_state(model, batch):
       trained in a process leaks).
 
     It also lets `fit` skip its symbolic build under a strategy
-    (`fit_under_strategy`). The forward pass is undone for stateful layers:
-    their states are reset, as in a model that never ran.
+    (`fit_under_strategy`). The forward pass runs on the batch's first row
+    (a model with a fixed batch size: the whole batch), and is undone for
+    stateful layers: their states are reset, as in a model that never ran.
 
     Args:
         model: a compiled model.
         batch: one real `(x, y[, sample_weight])` batch.
     """
     x, y, sample_weight = (tuple(batch) + (None,))[:3]
+    if all(tensor.shape[0] is None for tensor in model.inputs):
+        # The variables do not depend on the batch size: one row is the
+        # cheapest forward pass (a stateful model keeps its fixed batch).
+        x, y, sample_weight = keras.tree.map_structure(
+            lambda value: None if value is None else value[:1], (x, y, sample_weight)
+        )
     y_pred = model(x, training=False)
     model.compute_loss(x, y, y_pred, sample_weight)
     model.compute_metrics(x, y, y_pred, sample_weight)
