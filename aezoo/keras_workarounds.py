@@ -93,9 +93,9 @@ def build_training_state(model, batch):
       traced step (`_maybe_symbolic_build` returns at once "for backwards
       compatibility"), and a `tf.function` that creates variables when it
       is first traced is traced again without them. Built here, the step is
-      traced once: the first `fit` of the predictor's `as_posted` preset at
-      the test harness's sizes took 9.5 s instead of 18.3 s, its `default`
-      2.9 s instead of 5.4 s (2 CPU cores);
+      traced once: the first `fit` step of each `default` model at full
+      size takes 0.38-0.75 of the time, the predictor's 8.0 s instead of
+      10.7 s (`benchmarks/first_step.py`, 2 CPU cores);
     - tensorflow/tensorflow#61791 (memory kept after
       `keras.backend.clear_session()`): variables first created in a traced
       step are initialized through `tf.cond` functions that TensorFlow
