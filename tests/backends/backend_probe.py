@@ -63,7 +63,7 @@ def _outputs(model, x):
     return {"0": keras.ops.convert_to_numpy(outputs)}
 
 
-def _save(model, x, folder, case, outputs=None):
+def save_with_outputs(model, x, folder, case, outputs=None):
     """Saves `model` and its `outputs` on `x` (computed when not given)."""
     folder.mkdir(parents=True, exist_ok=True)
     model.save(folder / f"{case}.keras")
@@ -74,7 +74,7 @@ def _save(model, x, folder, case, outputs=None):
 def save(folder, backend, name, preset):
     keras.utils.set_random_seed(0)
     model = aezoo.build(name, preset)
-    _save(model, _inputs(name, preset), folder / backend, f"{name}.{preset}")
+    save_with_outputs(model, _inputs(name, preset), folder / backend, f"{name}.{preset}")
     return {"parameters": model.count_params()}
 
 
@@ -82,7 +82,7 @@ def resave(folder, backend, path):
     """`load`, then the loaded model saved again from this backend, with
     its own outputs (those `load` compared), to `FOLDER/<backend>`."""
     model, record, outputs = _loaded(path)
-    _save(model, np.load(path.with_suffix(".npz"))["x"], folder / backend, path.stem, outputs)
+    save_with_outputs(model, np.load(path.with_suffix(".npz"))["x"], folder / backend, path.stem, outputs)
     return record
 
 

@@ -59,15 +59,21 @@ def fitted_case(result, start, folder):
     model = result.model
     after = [keras.ops.convert_to_numpy(w) for w in model.trainable_weights]
     x, _ = harness.example_batch(model, batch_size=backend_probe.BATCH)
-    backend_probe._save(model, x, folder, result.run_dir.name)
+    backend_probe.save_with_outputs(model, x, folder, result.run_dir.name)
     return {"loss": float(result.history["loss"][-1]), "weights": len(after),
             "weights_moved": sum(not np.array_equal(b, a) for b, a in zip(start.weights, after)),
             "parameters": model.count_params()}
 
 
-def train_recipe(path, runs, cases=None, trained=None):
+def is_own_recipe(path):
+    """Whether the recipe at `path` is a model's own (`NAME.PRESET.toml`),
+    not a fine-tuning stage (`NAME.PRESET.STAGE....toml`)."""
+    return path.stem.count(".") == 1
+
+
+def train_recipe(path, runs, cases=None, trained_folder=None):
     """Trains the recipe at `path`; for a model's own recipe, also records
-    its case in `cases` and saves its trained model to `trained`."""
+    its case in `cases` and saves its trained model to `trained_folder`."""
     recipe = training.resolve_recipe(str(path))
     small = [f"model_overrides.{k}={v}" for k, v in harness.SMALL.get(recipe["model"], {}).items()]
     # A fine-tuning stage starts from another run's checkpoint, which this
@@ -76,8 +82,8 @@ def train_recipe(path, runs, cases=None, trained=None):
     start = _TrainableAtStart()
     result = training.train(str(path), out=runs / path.stem, epochs=1, overrides=TINY + small + scratch,
                             callbacks=[start], verbose=0)
-    if cases is not None and path.stem == f"{recipe['model']}.{recipe['preset']}":
-        cases[path.stem] = backend_probe.guarded(fitted_case, result, start, trained)
+    if cases is not None and is_own_recipe(path):
+        cases[path.stem] = backend_probe.guarded(fitted_case, result, start, trained_folder)
     run = result.run_dir
     gradient_rows = (run / "gradients.csv").read_text().strip().splitlines()[1:] \
         if (run / "gradients.csv").exists() else []
@@ -129,7 +135,7 @@ def main(folder):
         except Exception as error:  # reported by the test, naming the recipe
             results[path.stem] = {"error": f"{type(error).__name__}: {error}",
                                   "traceback": traceback.format_exc()}
-            if path.stem.count(".") == 1:  # a model's own recipe: its case failed too
+            if is_own_recipe(path):  # its case failed too
                 cases[path.stem] = results[path.stem]
     model = keras.saving.load_model(folder / "runs" / "mlp_autoencoder.default" / "checkpoints" / "last.keras")
     x = data.sample("mlp_autoencoder", count=8)
