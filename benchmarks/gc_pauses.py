@@ -23,6 +23,7 @@ import time
 
 _LOG = os.environ.get("AEZOO_GC_LOG", "gc_pauses.log")
 _started = {}
+_log_tests = [True]
 
 
 def _write(line):
@@ -41,14 +42,20 @@ def _on_collection(phase, info):
 
 def pytest_configure(config):
     gc.callbacks.append(_on_collection)
+    # Under pytest-xdist the controller gets every worker's test reports
+    # too: only the process that ran a test logs it.
+    controller = getattr(config.option, "numprocesses", None) and not os.environ.get("PYTEST_XDIST_WORKER")
+    _log_tests[0] = not controller
 
 
 def pytest_runtest_logstart(nodeid, location):
-    _write(f"START {nodeid}")
+    if _log_tests[0]:
+        _write(f"START {nodeid}")
 
 
 def pytest_runtest_logfinish(nodeid, location):
-    _write(f"END {nodeid}")
+    if _log_tests[0]:
+        _write(f"END {nodeid}")
 
 
 def report(path):

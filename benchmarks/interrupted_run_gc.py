@@ -16,7 +16,8 @@ deleting one waits for its threads, the autotuning thread among them.
 busy, as a second pytest worker does), started 20 s before the run; the
 pause needs such a load to show, and not every run shows it
 (docs/BENCHMARKS.md, "The test suite's time (session 19)").
-`--no-autotune` turns tf.data's autotuning off on the run's datasets.
+aezoo's pipelines run without tf.data's autotuning since session 19;
+`--autotune` turns it back on, to see the pause.
 """
 
 import argparse
@@ -41,8 +42,8 @@ class _InterruptAtStep(keras.callbacks.Callback):
             raise _Interrupt()
 
 
-def _without_autotune():
-    """aezoo's input pipelines without tf.data's autotuning thread."""
+def _with_autotune():
+    """aezoo's input pipelines with tf.data's autotuning thread."""
     import importlib
 
     import tensorflow as tf
@@ -51,23 +52,23 @@ def _without_autotune():
     for_model = importlib.import_module("aezoo.data.for_model")
     finish = load.finish
 
-    def finish_without_autotune(batches, deterministic):
+    def finish_with_autotune(batches, deterministic):
         options = tf.data.Options()
-        options.autotune.enabled = False
+        options.autotune.enabled = True
         return finish(batches, deterministic).with_options(options)
 
-    load.finish = for_model.finish = finish_without_autotune
+    load.finish = for_model.finish = finish_with_autotune
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--wait", type=float, default=60.0)
     parser.add_argument("--load", default=None)
-    parser.add_argument("--no-autotune", action="store_true",
-                        help="tf.data.Options().autotune.enabled = False on the run's datasets")
+    parser.add_argument("--autotune", action="store_true",
+                        help="tf.data's autotuning on, as aezoo's pipelines had it before session 19")
     args = parser.parse_args()
-    if args.no_autotune:
-        _without_autotune()
+    if args.autotune:
+        _with_autotune()
     load = subprocess.Popen(args.load, shell=True) if args.load else None
     if load:
         time.sleep(20)
@@ -86,7 +87,7 @@ def main():
     start = time.perf_counter()
     collected = gc.collect()
     seconds = time.perf_counter() - start
-    print(f"wait={args.wait:g} s load={'yes' if load else 'no'} autotune={not args.no_autotune}: "
+    print(f"wait={args.wait:g} s load={'yes' if load else 'no'} autotune={args.autotune}: "
           f"gc.collect() took {seconds:.2f} s ({collected} objects)")
     if load:
         load.kill()

@@ -131,7 +131,8 @@ def _check_shard(shard):
 
 
 def finish(batches, deterministic):
-    """Prefetches and sets `tf.data.Options().deterministic`."""
+    """Prefetches, sets `tf.data.Options().deterministic` and turns tf.data's
+    autotuning off."""
     if not isinstance(deterministic, bool):
         raise ValueError(
             "`deterministic` must be True or False. Received: "
@@ -139,4 +140,12 @@ def finish(batches, deterministic):
         )
     options = tf.data.Options()
     options.deterministic = deterministic
+    # No autotuning thread: deleting an iterator waits for that thread to
+    # wake, and beside another busy process it slept 21-22 s in 3 of 4 runs
+    # (benchmarks/interrupted_run_gc.py; docs/BENCHMARKS.md, "The test
+    # suite's time (session 19)"): a garbage collection that freed an
+    # interrupted run's iterators blocked that long. `AUTOTUNE` then means
+    # tf.data's defaults (parallel maps over the cores, a self-sized
+    # prefetch buffer), which keep up with every model (same page).
+    options.autotune.enabled = False
     return batches.prefetch(tf.data.AUTOTUNE).with_options(options)

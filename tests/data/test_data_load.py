@@ -34,3 +34,12 @@ def test_shard_keeps_every_nth_example():
 def test_deterministic_option(deterministic):
     dataset = load("signal", "test", deterministic=deterministic)
     assert dataset.options().deterministic is deterministic
+
+
+@pytest.mark.parametrize("name", ["signal", "mnist", "moving_mnist"])
+def test_no_autotuning_thread_to_wait_for_when_an_iterator_is_deleted(name, mnist_dir):
+    # Deleting an iterator waits for tf.data's autotuning thread to wake:
+    # 21-22 s beside another busy process (benchmarks/interrupted_run_gc.py).
+    dataset = load(name, "test", batch_size=2)
+    assert dataset.options().autotune.enabled is False
+    assert next(iter(dataset))[0].shape[0] == 2
