@@ -22,7 +22,9 @@ aezoo's pipelines run without tf.data's autotuning since session 19;
 
 import argparse
 import gc
+import os
 import pathlib
+import signal
 import subprocess
 import tempfile
 import time
@@ -69,9 +71,23 @@ def main():
     args = parser.parse_args()
     if args.autotune:
         _with_autotune()
-    load = subprocess.Popen(args.load, shell=True) if args.load else None
-    if load:
-        time.sleep(20)
+    # Its own process group: stopping the shell alone would leave the
+    # command it started running.
+    load = subprocess.Popen(args.load, shell=True, start_new_session=True) if args.load else None
+    try:
+        if load:
+            time.sleep(20)
+        seconds, collected = _collect_after_an_interrupted_run(args.wait)
+    finally:
+        if load:
+            os.killpg(load.pid, signal.SIGKILL)
+    print(f"wait={args.wait:g} s load={'yes' if load else 'no'} autotune={args.autotune}: "
+          f"gc.collect() took {seconds:.2f} s ({collected} objects)")
+
+
+def _collect_after_an_interrupted_run(wait):
+    """Seconds and objects of the collection that frees a run interrupted
+    `wait` seconds before."""
     gc.disable()
     out = pathlib.Path(tempfile.mkdtemp())
     try:
@@ -82,16 +98,11 @@ def main():
         )
     except _Interrupt as error:
         kept = error  # alive for a while, as a traceback shown in a notebook is
-    time.sleep(args.wait)
+    time.sleep(wait)
     del kept  # now garbage, in reference cycles
     start = time.perf_counter()
     collected = gc.collect()
-    seconds = time.perf_counter() - start
-    print(f"wait={args.wait:g} s load={'yes' if load else 'no'} autotune={args.autotune}: "
-          f"gc.collect() took {seconds:.2f} s ({collected} objects)")
-    if load:
-        load.kill()
-
+    return time.perf_counter() - start, collected
 
 if __name__ == "__main__":
     main()
