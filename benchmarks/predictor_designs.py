@@ -106,6 +106,12 @@ for _sharing in ("patch", "patch_and_pixel"):
     VARIANTS[f"dynamic_filter_motion_lr1e-2_share_{_sharing}"] = (
         "default", {**VARIANTS["dynamic_filter_motion_lr1e-2"][1], "filter_sharing": _sharing})
 del _sharing
+# Session 20: the shared filter trained under Keras' `mixed_bfloat16` policy
+# (bfloat16 compute, float32 weights), measured in float32 like the artifact.
+VARIANTS["dynamic_filter_motion_lr1e-2_share_patch_bf16"] = VARIANTS[
+    "dynamic_filter_motion_lr1e-2_share_patch"]
+# Dtype policy a variant trains under, where it is not float32.
+POLICIES = {"dynamic_filter_motion_lr1e-2_share_patch_bf16": "mixed_bfloat16"}
 # Every row so far measured the raw frames: no haze floor (session 16's
 # output option, which blackens faint pixels at inference) on any variant.
 for _name, (_preset, _overrides) in VARIANTS.items():
@@ -150,7 +156,17 @@ def run_variant(name, checkpoints, validation, log):
 
     preset, overrides = VARIANTS[name]
     keras.utils.set_random_seed(0)
-    model = aezoo.build("convlstm_bidir_predictor", preset, **overrides)
+    policy = POLICIES.get(name, "float32")
+    keras.config.set_dtype_policy(policy)
+    try:
+        model = aezoo.build("convlstm_bidir_predictor", preset, **overrides)
+    finally:
+        keras.config.set_dtype_policy("float32")
+    # Measured in float32 whatever the training policy: the weights are
+    # float32 either way, and the artifact is evaluated in float32.
+    measured = model
+    if policy != "float32":
+        measured = aezoo.build("convlstm_bidir_predictor", preset, **overrides)
     batch = BATCH_SIZES.get(name, BATCH)
     train = data.for_model(
         "convlstm_bidir_predictor", "train", batch_size=batch, seed=0,
@@ -166,7 +182,9 @@ def run_variant(name, checkpoints, validation, log):
             if seen > 0:  # the first step traces the function
                 train_time += time.perf_counter() - start
             seen += len(x)
-        future, past, zero, ssim = _measure(model, validation)
+        if measured is not model:
+            measured.set_weights(model.get_weights())
+        future, past, zero, ssim = _measure(measured, validation)
         row = {
             "variant": name,
             "sequences": seen,

@@ -8,8 +8,9 @@ Models (batch 16, 10 input frames of 64x64):
 - `aezoo default` / `aezoo unconditioned` / `aezoo as_posted`: the
   registry presets (the conditional design, the encoder-decoder shipped
   before issue 13, the post).
-- `aezoo default, one filter per patch`: the default with
-  `filter_sharing="patch"` (one dynamic filter per 4x4 patch, session 15).
+- `aezoo default, one filter per pixel`: the default with
+  `filter_sharing="pixel"` (the default until session 20; since then the
+  default shares one dynamic filter per 4x4 patch, session 15).
 - `aezoo default, unroll` and `aezoo default, unroll + XLA`: the default
   with the Python-unrolled time loop, and that compiled with
   `jit_compile=True` (XLA cannot compile the gradient of `ops.scan`).
@@ -70,7 +71,8 @@ def keras_reference(frames_in=10, frames_out=10, frames_past=9, size=64):
 
 
 def keras_next_frame_reference(
-    steps=28, size=64, patch=4, channels=(64, 64), motion_input=False, dynamic_filter=False
+    steps=28, size=64, patch=4, channels=(64, 64), motion_input=False, dynamic_filter=False,
+    shared_filter=False,
 ):
     """A plain Keras ConvLSTM2D stack with the conditional design's work:
     frames folded into 4x4 patches (16x16x16), two ConvLSTM2D(64, 3) levels
@@ -87,7 +89,9 @@ def keras_next_frame_reference(
     weighted sum over the frame's 9x9 neighbourhood (a one-hot convolution
     of the folded frame lists it). Its FLOPs, counted
     as for the aezoo layer (2 x 81 per pixel and step), are
-    `dynamic_filter_flops`."""
+    `dynamic_filter_flops`. With `shared_filter` the 1x1 convolution makes
+    one filter per 4x4 patch (81 channels), which its 16 pixels share, as
+    the `default` preset's `filter_sharing="patch"` does."""
     from keras import ops
 
     cells = size // patch
@@ -105,14 +109,15 @@ def keras_next_frame_reference(
     x = keras.layers.Reshape((steps, cells, cells, patch * patch * depth))(x)
     for filters in channels:
         x = keras.layers.ConvLSTM2D(filters, 3, padding="same", return_sequences=True)(x)
-    x = keras.layers.TimeDistributed(keras.layers.Conv2D(patch * patch * 81, 1))(x)
+    filters_per_cell = 1 if shared_filter else patch * patch
+    x = keras.layers.TimeDistributed(keras.layers.Conv2D(filters_per_cell * 81, 1))(x)
     if dynamic_filter:
         kernel = _folded_neighbourhood_kernel(patch, 9)
         pixels = patch * patch
 
         def head(tensors):
             maps, frames = tensors
-            w = ops.softmax(ops.reshape(maps, (-1, cells, cells, pixels, 81)), axis=-1)
+            w = ops.softmax(ops.reshape(maps, (-1, cells, cells, filters_per_cell, 81)), axis=-1)
             folded = ops.reshape(frames, (-1, cells, patch, cells, patch, 1))
             folded = ops.transpose(folded, (0, 1, 3, 2, 4, 5))
             folded = ops.reshape(folded, (-1, cells, cells, pixels))
@@ -141,8 +146,10 @@ def dynamic_filter_flops(model, filter_size=9):
 
 # Each aezoo design and the plain Keras stack it is measured against.
 REFERENCES = {
-    "aezoo default": "keras ConvLSTM2D next-frame stack, motion input + dynamic filter",
-    "aezoo default, unroll": "keras ConvLSTM2D next-frame stack, motion input + dynamic filter",
+    "aezoo default": "keras ConvLSTM2D next-frame stack, motion input + dynamic filter per patch",
+    "aezoo default, unroll": "keras ConvLSTM2D next-frame stack, motion input + dynamic filter per patch",
+    "aezoo default, one filter per pixel": (
+        "keras ConvLSTM2D next-frame stack, motion input + dynamic filter"),
     "aezoo unconditioned": "keras ConvLSTM2D stack",
 }
 # Also printed: the default against the reference without the dynamic
@@ -154,12 +161,17 @@ def make_models():
     models = {
         "aezoo default": aezoo.build("convlstm_bidir_predictor"),
         "aezoo default, unroll": aezoo.build("convlstm_bidir_predictor", unroll=True),
-        # Session 15: the pixels of a 4x4 patch share one dynamic filter.
-        "aezoo default, one filter per patch": aezoo.build(
-            "convlstm_bidir_predictor", filter_sharing="patch"),
+        # Session 15: the pixels of a 4x4 patch share one dynamic filter; the
+        # `default` since session 20. One filter per pixel was the default
+        # before.
+        "aezoo default, one filter per pixel": aezoo.build(
+            "convlstm_bidir_predictor", filter_sharing="pixel"),
         "keras ConvLSTM2D next-frame stack": keras_next_frame_reference(),
         "keras ConvLSTM2D next-frame stack, motion input + dynamic filter": (
             keras_next_frame_reference(motion_input=True, dynamic_filter=True)
+        ),
+        "keras ConvLSTM2D next-frame stack, motion input + dynamic filter per patch": (
+            keras_next_frame_reference(motion_input=True, dynamic_filter=True, shared_filter=True)
         ),
         "aezoo unconditioned": aezoo.build("convlstm_bidir_predictor", "unconditioned"),
         "aezoo as_posted": aezoo.build("convlstm_bidir_predictor", "as_posted"),
@@ -185,9 +197,9 @@ def batch_for(model, batch_size, rng):
     return x, y
 
 
-def matmul_peak(n=4096, repeats=5):
-    a = tf.random.normal((n, n))
-    b = tf.random.normal((n, n))
+def matmul_peak(n=4096, repeats=5, dtype="float32"):
+    a = tf.cast(tf.random.normal((n, n)), dtype)
+    b = tf.cast(tf.random.normal((n, n)), dtype)
     matmul = tf.function(lambda: tf.reduce_sum(tf.matmul(a, b)))
     matmul()
     times = []
@@ -204,9 +216,14 @@ def main(argv=None):
     parser.add_argument("--steps", type=int, default=3)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--only", action="append", help="model label (repeatable)")
+    parser.add_argument(
+        "--dtype-policy", default="float32", choices=("float32", "mixed_bfloat16"),
+        help="Keras dtype policy every model is built under (the predictor's recipe "
+             "trains under mixed_bfloat16); the matmul peak is then bfloat16's")
     args = parser.parse_args(argv)
     keras.utils.set_random_seed(0)
     rng = np.random.default_rng(0)
+    keras.config.set_dtype_policy(args.dtype_policy)
     models = make_models()
     if args.only:
         models = {k: v for k, v in models.items() if k in args.only}
@@ -221,9 +238,10 @@ def main(argv=None):
             for _ in range(args.steps):
                 model.train_on_batch(*batches[name])
             times[name].append((time.perf_counter() - start) / args.steps)
-    peak = matmul_peak()
+    compute = "bfloat16" if args.dtype_policy == "mixed_bfloat16" else "float32"
+    peak = matmul_peak(dtype=compute)
     print(f"\nbatch {args.batch}, median of {args.repeats} windows of {args.steps} steps; "
-          f"measured matmul peak {peak:.0f} GFLOP/s\n")
+          f"dtype policy {args.dtype_policy}; measured {compute} matmul peak {peak:.0f} GFLOP/s\n")
     print("| model | params | forward GFLOP/seq | step s | sequences/s | GFLOP/s (3x fwd) | % of matmul peak |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     rates = {}

@@ -40,6 +40,7 @@ import shutil
 from aezoo import registry
 from aezoo import single_writer
 from aezoo.artifact.errors import ArtifactError
+from aezoo.artifact.precision import float32_copy
 
 CARD = "card.json"
 CARD_HASH = "card.json.sha256"
@@ -53,7 +54,9 @@ def export(model, out_dir, *, name=None, preset="default", card=None, pictures=N
     """Exports a model as `.keras` + TF SavedModel + `card.json`, atomically.
 
     Args:
-        model: a built Keras model of a registered aezoo model.
+        model: a built Keras model of a registered aezoo model. One built
+            under a mixed dtype policy is exported as its float32 copy
+            (`aezoo.artifact.precision.float32_copy`).
         out_dir: the artifact folder to create.
         name: the registry name. Defaults to `model.name`.
         preset: the preset the model was built with (recorded in the card).
@@ -91,6 +94,8 @@ def export(model, out_dir, *, name=None, preset="default", card=None, pictures=N
             f"Keras model has another name."
         )
     out_dir = pathlib.Path(out_dir)
+    # An artifact computes in float32, whatever policy it was trained under.
+    model = float32_copy(model)
     with hold_target(out_dir):
         return _export_to(model, out_dir, name, preset, card, pictures, overwrite)
 

@@ -381,7 +381,11 @@ class NextFrameConvLSTM(keras.layers.Layer):
             _, free = self._run(carry, length=self.predict_steps - 1)
             predictions = ops.concatenate([context, free], axis=1)
         if training and self.context_loss_weight > 0 and given > 1:
-            error = ops.mean(ops.square(context[:, :-1] - frames[:, 1:]))
+            # In float32 whatever the compute dtype: Keras sums the model's
+            # losses in float32 (mixed_bfloat16 would hand it a bfloat16).
+            error = ops.mean(
+                ops.square(ops.cast(context[:, :-1], "float32") - ops.cast(frames[:, 1:], "float32"))
+            )
             # Under tf.distribute Keras weighs add_loss terms like compiled
             # losses (tests/training/test_distributed_training.py checks it).
             self.add_loss(self.context_loss_weight * error)

@@ -25,6 +25,7 @@ steps_per_epoch = 100      # 0: one pass over the training split
 validation_steps = 10      # 0: the whole validation split
 schedule = "constant"      # or "cosine" (decays to 0 over all steps)
 checkpoint_every_steps = 100   # BackupAndRestore frequency (0: every epoch)
+dtype_policy = "float32"   # optional: or "mixed_bfloat16" (bfloat16 compute)
 
 [diagnostics]              # see aezoo/training/diagnostics_setup.py
 checks = ["gradient_statistics", "code_collapse"]
@@ -41,6 +42,13 @@ absolute or relative to the working directory, whose weights the model
 starts from: a fine-tuning stage after another recipe's run (the model the
 recipe builds must have the same weights, in number and shapes). A resumed
 run continues from its backup instead.
+
+`fit.dtype_policy` (optional; absent means `"float32"`) is the Keras dtype
+policy the model is built and trained under. `"mixed_bfloat16"` computes in
+bfloat16 with float32 weights: on CPUs with AMX (Intel Sapphire Rapids and
+later) oneDNN runs its convolutions about 5 times as fast as in float32
+(docs/BENCHMARKS.md, session 20). Checkpoints keep the policy; an exported
+artifact computes in float32 (`aezoo.artifact.precision`).
 
 `validate` checks a recipe's shape once, after the file and after every
 `--set`: each key has its type (a section is a table, `checks` a list of
@@ -73,6 +81,9 @@ DEFAULTS = {
 }
 
 SCHEDULES = ("constant", "cosine")
+# [fit] keys a recipe may leave out (no default, so recipes and run folders
+# written before them resolve as they did), with the values they take.
+OPTIONAL_FIT_KEYS = {"dtype_policy": ("float32", "mixed_bfloat16")}
 # Top-level keys a recipe may leave out (no default), settable with --set.
 OPTIONAL_KEYS = ("description", "backend", "start_from")
 # A recipe's optional `backend`: the Keras backend it trains fastest on
@@ -106,6 +117,7 @@ _TYPES = {
     "fit.validation_steps": (int, "an integer >= 0"),
     "fit.schedule": (str, f"one of {', '.join(SCHEDULES)}"),
     "fit.checkpoint_every_steps": (int, "an integer >= 0"),
+    "fit.dtype_policy": (str, f"one of {', '.join(OPTIONAL_FIT_KEYS['dtype_policy'])}"),
     "diagnostics": _TABLE,
     "diagnostics.checks": (list, "a list of check names, e.g. [\"gradient_statistics\"]"),
     "diagnostics.histogram_freq": (int, "an integer >= 0"),
@@ -207,6 +219,7 @@ def apply_overrides(recipe, assignments):
             node = node[parent]
         open_sections = ("model_overrides", "options")
         optional = not parents and leaf in OPTIONAL_KEYS  # e.g. --set start_from=...
+        optional = optional or (parents == ["fit"] and leaf in OPTIONAL_FIT_KEYS)
         if leaf not in node and not optional and not (parents and parents[-1] in open_sections):
             raise ValueError(
                 f"Unknown recipe key {key!r}. Valid keys here: {', '.join(sorted(node))}."
@@ -229,7 +242,7 @@ def validate(recipe):
         raise ValueError("A recipe must name its `model`.")
     _check_types(recipe)
     _check_finite(recipe)
-    for section, valid in (("fit", DEFAULTS["fit"]), ("data", DEFAULTS["data"])):
+    for section, valid in (("fit", {**DEFAULTS["fit"], **OPTIONAL_FIT_KEYS}), ("data", DEFAULTS["data"])):
         unknown = sorted(set(recipe[section]) - set(valid))
         if unknown:
             raise ValueError(
@@ -248,6 +261,12 @@ def validate(recipe):
     if fit["schedule"] not in SCHEDULES:
         raise ValueError(
             f"`fit.schedule` must be one of {', '.join(SCHEDULES)}. Received: {fit['schedule']!r}"
+        )
+    policies = OPTIONAL_FIT_KEYS["dtype_policy"]
+    if fit.get("dtype_policy", policies[0]) not in policies:
+        raise ValueError(
+            f"`fit.dtype_policy` must be one of {', '.join(policies)}. "
+            f"Received: {fit['dtype_policy']!r}"
         )
     from aezoo.training.diagnostics_setup import check_section
 

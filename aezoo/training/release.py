@@ -16,6 +16,8 @@ from aezoo.artifact import export
 from aezoo.artifact.artifact import check_target
 from aezoo.artifact.artifact import hold_target
 from aezoo.artifact.loading import load_keras_file
+from aezoo.artifact.precision import float32_copy
+from aezoo.artifact.precision import mixed_policies
 from aezoo.training.evaluate import evaluate
 from aezoo.training.evaluate import model_pictures_for
 from aezoo.training.evaluate import read_run
@@ -72,6 +74,12 @@ def _export_run(source, out_dir, overwrite, name, preset, max_batches, note):
     overrides = recipe["model_overrides"] if recipe else {}
     batch_size = recipe["data"]["batch_size"] if recipe else 64
     training["steps"] = _optimizer_steps(model)
+    # A run trained under a mixed policy (`fit.dtype_policy`) is measured and
+    # shipped in float32, as every artifact computes.
+    trained_under = mixed_policies(model)
+    if trained_under:
+        training["dtype_policy"] = trained_under[0]
+        model = float32_copy(model)
     if recipe and recipe.get("earlier_epochs"):
         training["earlier_epochs"] = recipe["earlier_epochs"]
     if recipe and recipe.get("start_from"):

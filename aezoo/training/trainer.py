@@ -179,7 +179,7 @@ def _train_in(run_dir, recipe, family, config, strategy, callbacks, verbose):
     keras.utils.set_random_seed(recipe["seed"])
     # Built before anything is written: a value the model refuses leaves the
     # folder as it was, so the corrected command is not "a different recipe".
-    with _scope(strategy):
+    with _scope(strategy), dtype_policy(recipe["fit"].get("dtype_policy", "float32")):
         model = family.build(config)
         if recipe.get("start_from"):
             start_from(model, recipe["start_from"])
@@ -349,6 +349,19 @@ def _fit(model, datasets, fit, strategy, probe, callbacks, verbose, run_dir):
             f"and backup in {run_dir} are kept."
         )
         return "stopped_on_nan", {}
+
+
+@contextlib.contextmanager
+def dtype_policy(name):
+    """Keras' global dtype policy set to `name` (a recipe's
+    `fit.dtype_policy`) while the model is built, then restored: the
+    model's layers keep it, the rest of the process does not."""
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(name)
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(previous)
 
 
 def _scope(strategy):

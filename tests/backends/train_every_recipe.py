@@ -39,6 +39,7 @@ import numpy as np
 import aezoo
 from aezoo import data
 from aezoo import training
+from aezoo.artifact.precision import float32_copy
 from tests.backends import backend_probe
 from tests.models import harness
 
@@ -56,7 +57,10 @@ class _TrainableAtStart(keras.callbacks.Callback):
 def fitted_case(result, start, folder):
     """The probe's record of a model's own recipe run, its trained model and
     outputs saved to `folder` (see the module docstring)."""
-    model = result.model
+    # A recipe may train under mixed_bfloat16 (`fit.dtype_policy`); what is
+    # saved and compared across backends is its float32 copy, as an artifact
+    # holds (outputs in bfloat16 agree only to about 1e-2).
+    model = float32_copy(result.model)
     after = [keras.ops.convert_to_numpy(w) for w in model.trainable_weights]
     x, _ = harness.example_batch(model, batch_size=backend_probe.BATCH)
     backend_probe.save_with_outputs(model, x, folder, result.run_dir.name)

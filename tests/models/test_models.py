@@ -106,12 +106,14 @@ def test_predictor_ssim_loss_and_null_tap_reach_the_model():
 
 
 def test_predictor_filter_sharing_reaches_both_stacks_and_reloads(tmp_path):
-    model = aezoo.build("convlstm_bidir_predictor", frames_in=4, frames_out=3, frames_past=3,
-                        filter_sharing="patch")
+    # The default shares one filter per 4x4 patch (since session 20).
+    model = aezoo.build("convlstm_bidir_predictor", frames_in=4, frames_out=3, frames_past=3)
     assert {model.get_layer(s).filter_sharing for s in ("future_stack", "past_stack")} == {"patch"}
-    # One 9x9 filter per 4x4 patch instead of 16: the default's heads are larger.
-    default = aezoo.build("convlstm_bidir_predictor", frames_in=4, frames_out=3, frames_past=3)
-    assert model.count_params() < default.count_params()
+    per_pixel = aezoo.build("convlstm_bidir_predictor", frames_in=4, frames_out=3, frames_past=3,
+                            filter_sharing="pixel")
+    assert {per_pixel.get_layer(s).filter_sharing for s in ("future_stack", "past_stack")} == {"pixel"}
+    # One 9x9 filter per 4x4 patch instead of 16: per-pixel heads are larger.
+    assert model.count_params() < per_pixel.count_params()
     x = np.random.default_rng(0).random((1, 4, 64, 64, 1), "float32")
     model.save(tmp_path / "shared.keras")
     again = keras.saving.load_model(tmp_path / "shared.keras", safe_mode=True)

@@ -69,8 +69,10 @@ PRESETS = {
         # docs/BENCHMARKS.md, "Knobs of the chosen design at equal data").
         "motion_input": True,
         "null_tap": False,
-        # One dynamic filter per pixel (`NextFrameConvLSTM`'s filter_sharing).
-        "filter_sharing": "pixel",
+        # One dynamic filter per 4x4 patch (`NextFrameConvLSTM`'s
+        # filter_sharing): the same curve per sequence as one per pixel,
+        # 1.3x the sequences/s (docs/BENCHMARKS.md, session 15).
+        "filter_sharing": "patch",
         # Emitted frames (both heads) have their values up to 0.1 taken to
         # 0 at inference, those from 0.2 kept (`HazeFloor`; identity in
         # training): the haze squared error leaves costs SSIM, not squared

@@ -11,6 +11,9 @@ def _overrides(values):
     return {
         "channels": (width,) * levels,
         "past_channels": (width,),
+        # The default shares one dynamic filter per patch; a pixel head has
+        # no filter to share.
+        "filter_sharing": "patch" if values["head"] == "dynamic_filter" else "pixel",
         **pick(values, "filter_size", "head", "context_loss_weight", "motion_input",
                 "learning_rate", "global_clipnorm"),
     }
