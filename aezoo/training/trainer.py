@@ -150,6 +150,7 @@ def train(
     recipe, family, config = _resolve(name_or_recipe, preset, epochs, overrides)
     name, preset = recipe["model"], recipe["preset"]
     _note_backend(recipe)
+    _note_dtype_policy(recipe)
     # Before any TensorFlow op: collective ops are configured at start-up.
     strategy = make_strategy(strategy)
     run_dir = pathlib.Path(out or pathlib.Path("runs") / f"{name}-{preset}")
@@ -167,6 +168,30 @@ def _note_backend(recipe):
             f"(docs/BENCHMARKS.md); this process runs Keras on {running}. "
             f"To follow the recipe: KERAS_BACKEND={preferred} aezoo train ..."
         )
+
+
+def _note_dtype_policy(recipe):
+    """One line when the recipe trains in bfloat16 on a CPU without AMX,
+    where bfloat16 convolutions are not faster than float32's."""
+    policy = recipe["fit"].get("dtype_policy", "float32")
+    if policy == "float32" or cpu_has_amx() is not False:
+        return
+    print(
+        f"aezoo: this recipe trains under {policy}, which is fast on CPUs with AMX "
+        f"(amx_bf16) and on GPUs; this CPU has no AMX. float32 may train faster here: "
+        f"--set fit.dtype_policy=float32 (docs/BENCHMARKS.md, session 20)."
+    )
+
+
+def cpu_has_amx(cpuinfo="/proc/cpuinfo"):
+    """Whether the CPU lists `amx_bf16` among its flags; `None` where this
+    cannot be read (not Linux)."""
+    try:
+        text = pathlib.Path(cpuinfo).read_text()
+    except OSError:
+        return None
+    flags = next((line for line in text.splitlines() if line.startswith("flags")), "")
+    return "amx_bf16" in flags.split()
 
 
 def _train_in(run_dir, recipe, family, config, strategy, callbacks, verbose):

@@ -80,3 +80,24 @@ def test_a_run_trained_in_mixed_bfloat16_exports_a_float32_artifact(tmp_path):
 def test_an_unknown_dtype_policy_is_refused(value):
     with pytest.raises(ValueError, match=r"`fit.dtype_policy` must be one of float32, mixed_bfloat16"):
         training.resolve_recipe("mlp_autoencoder", overrides=[f"fit.dtype_policy={value}"])
+
+
+def test_a_cpu_without_amx_gets_a_note_on_a_bfloat16_recipe(tmp_path, capsys):
+    from aezoo.training import trainer
+
+    (tmp_path / "amx").write_text("processor : 0\nflags : fpu avx512f amx_bf16 amx_tile\n")
+    (tmp_path / "plain").write_text("processor : 0\nflags : fpu avx2\n")
+    assert trainer.cpu_has_amx(tmp_path / "amx") is True
+    assert trainer.cpu_has_amx(tmp_path / "plain") is False
+    assert trainer.cpu_has_amx(tmp_path / "missing") is None
+    recipe = training.resolve_recipe("mlp_autoencoder", overrides=['fit.dtype_policy="mixed_bfloat16"'])
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(trainer, "cpu_has_amx", lambda: False)
+        trainer._note_dtype_policy(recipe)
+        assert "--set fit.dtype_policy=float32 " in capsys.readouterr().out
+        patch.setattr(trainer, "cpu_has_amx", lambda: True)
+        trainer._note_dtype_policy(recipe)
+        assert capsys.readouterr().out == ""
+    # The note's command is a valid override.
+    assert training.resolve_recipe(
+        "mlp_autoencoder", overrides=["fit.dtype_policy=float32"])["fit"]["dtype_policy"] == "float32"
