@@ -121,7 +121,7 @@ def keras_next_frame_reference(
             folded = ops.reshape(frames, (-1, cells, patch, cells, patch, 1))
             folded = ops.transpose(folded, (0, 1, 3, 2, 4, 5))
             folded = ops.reshape(folded, (-1, cells, cells, pixels))
-            patches = ops.conv(folded, ops.convert_to_tensor(kernel), strides=1, padding="same")
+            patches = ops.conv(folded, ops.convert_to_tensor(kernel, dtype=folded.dtype), strides=1, padding="same")
             y = ops.sum(w * ops.reshape(patches, (-1, cells, cells, pixels, 81)), axis=-1)
             y = ops.reshape(y, (-1, steps, cells, cells, patch, patch))
             y = ops.transpose(y, (0, 1, 2, 4, 3, 5))

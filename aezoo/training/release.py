@@ -78,7 +78,10 @@ def _export_run(source, out_dir, overwrite, name, preset, max_batches, note):
     # shipped in float32, as every artifact computes.
     trained_under = mixed_policies(model)
     if trained_under:
-        training["dtype_policy"] = trained_under[0]
+        # The policy asked for (`mixed_bfloat16`), not its compute dtype
+        # (`bfloat16`, which some layers' configs hold).
+        training["dtype_policy"] = next(
+            (name for name in trained_under if name.startswith("mixed_")), trained_under[0])
         model = float32_copy(model)
     if recipe and recipe.get("earlier_epochs"):
         training["earlier_epochs"] = recipe["earlier_epochs"]
