@@ -110,8 +110,14 @@ del _sharing
 # (bfloat16 compute, float32 weights), measured in float32 like the artifact.
 VARIANTS["dynamic_filter_motion_lr1e-2_share_patch_bf16"] = VARIANTS[
     "dynamic_filter_motion_lr1e-2_share_patch"]
+# The same, twice as wide (128 channels in both stacks): what bfloat16 on
+# AMX makes affordable (session 20's note).
+VARIANTS["dynamic_filter_motion_lr1e-2_share_patch_bf16_wide"] = (
+    "default", {**VARIANTS["dynamic_filter_motion_lr1e-2_share_patch"][1],
+                "channels": (128, 128), "past_channels": (128,)})
 # Dtype policy a variant trains under, where it is not float32.
-POLICIES = {"dynamic_filter_motion_lr1e-2_share_patch_bf16": "mixed_bfloat16"}
+POLICIES = {"dynamic_filter_motion_lr1e-2_share_patch_bf16": "mixed_bfloat16",
+            "dynamic_filter_motion_lr1e-2_share_patch_bf16_wide": "mixed_bfloat16"}
 # Every row so far measured the raw frames: no haze floor (session 16's
 # output option, which blackens faint pixels at inference) on any variant.
 for _name, (_preset, _overrides) in VARIANTS.items():
