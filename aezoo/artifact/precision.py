@@ -23,6 +23,14 @@ def mixed_policies(model):
     return sorted(found)
 
 
+def trained_policy(model):
+    """The mixed policy `model` was built under (e.g. `"mixed_bfloat16"`),
+    or `None` for a float32 model. Some layers' configs hold only the
+    compute dtype (`"bfloat16"`); the policy's own name is preferred."""
+    found = mixed_policies(model)
+    return next((name for name in found if name.startswith("mixed_")), found[0] if found else None)
+
+
 def float32_copy(model):
     """`model` itself if it computes in float32, else a float32 copy.
 

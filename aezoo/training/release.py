@@ -17,7 +17,7 @@ from aezoo.artifact.artifact import check_target
 from aezoo.artifact.artifact import hold_target
 from aezoo.artifact.loading import load_keras_file
 from aezoo.artifact.precision import float32_copy
-from aezoo.artifact.precision import mixed_policies
+from aezoo.artifact.precision import trained_policy
 from aezoo.training.evaluate import evaluate
 from aezoo.training.evaluate import model_pictures_for
 from aezoo.training.evaluate import read_run
@@ -76,12 +76,9 @@ def _export_run(source, out_dir, overwrite, name, preset, max_batches, note):
     training["steps"] = _optimizer_steps(model)
     # A run trained under a mixed policy (`fit.dtype_policy`) is measured and
     # shipped in float32, as every artifact computes.
-    trained_under = mixed_policies(model)
-    if trained_under:
-        # The policy asked for (`mixed_bfloat16`), not its compute dtype
-        # (`bfloat16`, which some layers' configs hold).
-        training["dtype_policy"] = next(
-            (name for name in trained_under if name.startswith("mixed_")), trained_under[0])
+    policy = trained_policy(model)
+    if policy:
+        training["dtype_policy"] = policy
         model = float32_copy(model)
     if recipe and recipe.get("earlier_epochs"):
         training["earlier_epochs"] = recipe["earlier_epochs"]

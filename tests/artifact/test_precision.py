@@ -8,6 +8,7 @@ import aezoo
 from aezoo import training
 from aezoo.artifact.precision import float32_copy
 from aezoo.artifact.precision import mixed_policies
+from aezoo.artifact.precision import trained_policy
 from aezoo.training.release import export_run
 from aezoo.training.trainer import dtype_policy
 
@@ -25,6 +26,7 @@ def test_a_mixed_model_is_copied_to_float32_with_its_weights():
     model.fit(x, x, epochs=1, verbose=0)
     copy = float32_copy(model)
     assert copy is not model and mixed_policies(copy) == []
+    assert trained_policy(model) == "mixed_bfloat16" and trained_policy(copy) is None
     assert all(layer.compute_dtype == "float32" for layer in copy.layers)
     for a, b in zip(model.get_weights(), copy.get_weights()):
         np.testing.assert_array_equal(a, b)
