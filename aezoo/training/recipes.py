@@ -45,9 +45,9 @@ run continues from its backup instead.
 
 `fit.dtype_policy` (optional; absent means `"float32"`) is the Keras dtype
 policy the model is built and trained under. `"mixed_bfloat16"` computes in
-bfloat16 with float32 weights: on CPUs with AMX (Intel Sapphire Rapids and
-later) oneDNN runs its convolutions about 5 times as fast as in float32
-(docs/BENCHMARKS.md, session 20). Checkpoints keep the policy; an exported
+bfloat16 with float32 weights: on a CPU with AMX (Intel Sapphire Rapids and
+later) a bfloat16 matmul ran 3.5 times as fast as a float32 one, and the
+predictor trained 1.9 times as fast (docs/BENCHMARKS.md, session 20). Checkpoints keep the policy; an exported
 artifact computes in float32 (`aezoo.artifact.precision`).
 
 `validate` checks a recipe's shape once, after the file and after every
