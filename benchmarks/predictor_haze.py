@@ -39,9 +39,12 @@ def raw_model(artifact):
     import keras
 
     import aezoo  # noqa: F401  (registers the layers)
+    from aezoo.artifact.precision import float32_copy
     from aezoo.layers import HazeFloor
 
-    model = keras.saving.load_model(artifact)
+    # A run's checkpoint trained under mixed_bfloat16 computes in bfloat16;
+    # measure it in float32, as it ships.
+    model = float32_copy(keras.saving.load_model(artifact))
     floors = [layer for layer in model.layers if isinstance(layer, HazeFloor)]
     shipped = floors[0].threshold if floors else 0.0
     for layer in floors:

@@ -9,6 +9,7 @@ from aezoo import training
 from aezoo.artifact.precision import float32_copy
 from aezoo.artifact.precision import mixed_policies
 from aezoo.artifact.precision import trained_policy
+from aezoo.training.evaluate import evaluate_run
 from aezoo.training.release import export_run
 from aezoo.training.trainer import dtype_policy
 
@@ -76,6 +77,11 @@ def test_a_run_trained_in_mixed_bfloat16_exports_a_float32_artifact(tmp_path):
     assert json.loads((run / "recipe.json").read_text())["fit"]["dtype_policy"] == "mixed_bfloat16"
     loaded = aezoo.load(tmp_path / "artifact")
     assert mixed_policies(loaded) == []
+    # `aezoo evaluate RUN_DIR` measures the checkpoint as it ships: float32.
+    measured = evaluate_run(run, max_batches=1)
+    batch_size = json.loads((run / "recipe.json").read_text())["data"]["batch_size"]
+    shipped = training.evaluate(loaded, "mlp_autoencoder", batch_size=batch_size, max_batches=1)
+    assert measured["mse"] == shipped["mse"]
 
 
 @pytest.mark.parametrize("value", ['"float16"', '"mixed_float16"', "3"])

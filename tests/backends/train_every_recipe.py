@@ -11,7 +11,7 @@ harness's few frames; a fine-tuning stage from scratch), into `FOLDER/runs/<reci
 unless an earlier recipe (a model's own recipes first, then the stages)
 differs from it only in what
 changes no code path: its file, description, seed, `start_from`, epochs, learning
-rate or SSIM weight (the predictor's fine-tuning stages repeat the model,
+rate, SSIM weight or haze floor (the predictor's fine-tuning stages repeat the model,
 loss and schedule of another recipe). Such a recipe is resolved, not
 trained again, and recorded as `covered_by` that recipe. Then the
 `mlp_autoencoder` run is exported with `aezoo.export` (`.keras` and TF
@@ -105,8 +105,10 @@ def train_recipe(path, runs, cases=None, trained_folder=None):
 
 # Recipe values that change no code path on the backend: a recipe that
 # differs from a trained one only in these is not trained again.
+# (`haze_floor`: the threshold of the predictor's weightless `HazeFloor`,
+# the same layers and ops at any threshold above 0.)
 SAME_PATH = ("source", "description", "seed", "start_from", "fit.epochs", "model_overrides.learning_rate",
-             "model_overrides.ssim_weight")
+             "model_overrides.ssim_weight", "model_overrides.haze_floor")
 
 
 def path_key(recipe):

@@ -359,8 +359,8 @@ def test_every_fine_tuning_recipe_chains_back_to_a_first_stage():
 
     stages = [training.load_recipe(path) for path in sorted(training.recipes.default_recipes_dir().glob("*.toml"))]
     stages = [recipe for recipe in stages if recipe.get("start_from")]
-    # None ships since session 20 (the predictor is one run); a plugin's or
-    # a later stage must still chain.
+    # The predictor's second stage (.default.continue.toml, session 21)
+    # chains to the run `aezoo train convlstm_bidir_predictor` writes.
     assert {recipe["model"] for recipe in stages} <= {"convlstm_bidir_predictor"}
     writers = {}  # run folder -> the stage recipe that writes it
     for recipe in stages:
