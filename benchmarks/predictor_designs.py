@@ -115,9 +115,15 @@ VARIANTS["dynamic_filter_motion_lr1e-2_share_patch_bf16"] = VARIANTS[
 VARIANTS["dynamic_filter_motion_lr1e-2_share_patch_bf16_wide"] = (
     "default", {**VARIANTS["dynamic_filter_motion_lr1e-2_share_patch"][1],
                 "channels": (128, 128), "past_channels": (128,)})
+# Session 21: deeper instead of wider, a third level of 64 channels at
+# 16x16 (one more 3x3 state convolution of receptive field per step).
+VARIANTS["dynamic_filter_motion_lr1e-2_share_patch_bf16_deep"] = (
+    "default", {**VARIANTS["dynamic_filter_motion_lr1e-2_share_patch"][1],
+                "channels": (64, 64, 64), "past_channels": (64,)})
 # Dtype policy a variant trains under, where it is not float32.
 POLICIES = {"dynamic_filter_motion_lr1e-2_share_patch_bf16": "mixed_bfloat16",
-            "dynamic_filter_motion_lr1e-2_share_patch_bf16_wide": "mixed_bfloat16"}
+            "dynamic_filter_motion_lr1e-2_share_patch_bf16_wide": "mixed_bfloat16",
+            "dynamic_filter_motion_lr1e-2_share_patch_bf16_deep": "mixed_bfloat16"}
 # Every row so far measured the raw frames: no haze floor (session 16's
 # output option, which blackens faint pixels at inference) on any variant.
 for _name, (_preset, _overrides) in VARIANTS.items():
