@@ -120,10 +120,9 @@ VARIANTS["dynamic_filter_motion_lr1e-2_share_patch_bf16_wide"] = (
 VARIANTS["dynamic_filter_motion_lr1e-2_share_patch_bf16_deep"] = (
     "default", {**VARIANTS["dynamic_filter_motion_lr1e-2_share_patch"][1],
                 "channels": (64, 64, 64), "past_channels": (64,)})
-# Dtype policy a variant trains under, where it is not float32.
-POLICIES = {"dynamic_filter_motion_lr1e-2_share_patch_bf16": "mixed_bfloat16",
-            "dynamic_filter_motion_lr1e-2_share_patch_bf16_wide": "mixed_bfloat16",
-            "dynamic_filter_motion_lr1e-2_share_patch_bf16_deep": "mixed_bfloat16"}
+# Dtype policy a variant trains under, where it is not float32: the
+# variants named `_bf16` train under mixed_bfloat16.
+POLICIES = {name: "mixed_bfloat16" for name in VARIANTS if "_bf16" in name}
 # Every row so far measured the raw frames: no haze floor (session 16's
 # output option, which blackens faint pixels at inference) on any variant.
 for _name, (_preset, _overrides) in VARIANTS.items():

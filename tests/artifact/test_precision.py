@@ -74,13 +74,13 @@ def test_a_run_trained_in_mixed_bfloat16_exports_a_float32_artifact(tmp_path):
     assert keras.config.dtype_policy().name == "float32"
     card = export_run(run, tmp_path / "artifact", max_batches=1)
     assert card["training"]["dtype_policy"] == "mixed_bfloat16"
-    assert json.loads((run / "recipe.json").read_text())["fit"]["dtype_policy"] == "mixed_bfloat16"
+    recipe = json.loads((run / "recipe.json").read_text())
+    assert recipe["fit"]["dtype_policy"] == "mixed_bfloat16"
     loaded = aezoo.load(tmp_path / "artifact")
     assert mixed_policies(loaded) == []
     # `aezoo evaluate RUN_DIR` measures the checkpoint as it ships: float32.
     measured = evaluate_run(run, max_batches=1)
-    batch_size = json.loads((run / "recipe.json").read_text())["data"]["batch_size"]
-    shipped = training.evaluate(loaded, "mlp_autoencoder", batch_size=batch_size, max_batches=1)
+    shipped = training.evaluate(loaded, "mlp_autoencoder", batch_size=recipe["data"]["batch_size"], max_batches=1)
     assert measured["mse"] == shipped["mse"]
 
 
