@@ -44,6 +44,14 @@ Variants (all `aezoo.build("convlstm_bidir_predictor", ...)`):
   patch share one dynamic filter (`filter_sharing="patch"`), and
   `..._share_patch_and_pixel`: the shared filter's logits plus per-pixel
   ones that start at zero, session 15.
+- Under `mixed_bfloat16` (the `_bf16` variants, measured in float32):
+  `..._share_patch_bf16` (session 20), `..._bf16_wide` (128 channels) and
+  `..._bf16_deep` (three levels, session 21); session 22:
+  `..._bf16_ln` (layer-normalized gate maps, `layer_norm=True`),
+  `..._bf16_k5` (5x5 state kernels, OpenSTL's),
+  `dynamic_filter_motion_lr2e-2_share_patch_bf16` (twice the peak),
+  `..._bf16_batch32` (batches of 32) and
+  `dynamic_filter_motion_lr1e-2_share_patch_and_pixel_bf16`.
 
 Each checkpoint is appended to `--log` as one JSON line as soon as it is
 measured (the run can be stopped at any time); `--table` prints the
@@ -120,6 +128,27 @@ VARIANTS["dynamic_filter_motion_lr1e-2_share_patch_bf16_wide"] = (
 VARIANTS["dynamic_filter_motion_lr1e-2_share_patch_bf16_deep"] = (
     "default", {**VARIANTS["dynamic_filter_motion_lr1e-2_share_patch"][1],
                 "channels": (64, 64, 64), "past_channels": (64,)})
+# Session 22: layer-normalized gate maps (`layer_norm=True`).
+VARIANTS["dynamic_filter_motion_lr1e-2_share_patch_bf16_ln"] = (
+    "default", {**VARIANTS["dynamic_filter_motion_lr1e-2_share_patch"][1], "layer_norm": True})
+# OpenSTL's ConvLSTM uses 5x5 state kernels at 16x16 (patch 4): a step
+# reaches two patches (8 pixels) per level instead of one.
+VARIANTS["dynamic_filter_motion_lr1e-2_share_patch_bf16_k5"] = (
+    "default", {**VARIANTS["dynamic_filter_motion_lr1e-2_share_patch"][1], "kernel_size": 5})
+# Twice the shipped peak on the shipped design: the learning rate was the
+# strongest knob (session 8); is 2e-2's early lead kept at 16k?
+VARIANTS["dynamic_filter_motion_lr2e-2_share_patch_bf16"] = (
+    "default", {**VARIANTS["dynamic_filter_motion_lr1e-2_share_patch"][1], "learning_rate": 2e-2})
+# Batches of 32 at the shipped peak: the step is not bound by its matrix
+# products (a third of the bfloat16 peak), so a larger batch might train
+# more sequences/s; batches of 8 learned as 16 per sequence (session 14).
+VARIANTS["dynamic_filter_motion_lr1e-2_share_patch_bf16_batch32"] = VARIANTS[
+    "dynamic_filter_motion_lr1e-2_share_patch"]
+BATCH_SIZES["dynamic_filter_motion_lr1e-2_share_patch_bf16_batch32"] = 32
+# Session 15's shared-plus-per-pixel filter (2.5 ahead at 4k in float32,
+# never run further), under mixed_bfloat16.
+VARIANTS["dynamic_filter_motion_lr1e-2_share_patch_and_pixel_bf16"] = VARIANTS[
+    "dynamic_filter_motion_lr1e-2_share_patch_and_pixel"]
 # Dtype policy a variant trains under, where it is not float32: the
 # variants named `_bf16` train under mixed_bfloat16.
 POLICIES = {name: "mixed_bfloat16" for name in VARIANTS if "_bf16" in name}

@@ -36,15 +36,12 @@ def add_arguments(parser, sequences, split, thresholds):
 def raw_model(artifact):
     """The predictor at `artifact` with its `HazeFloor` layers switched
     off (its raw frames), and the threshold it shipped with."""
-    import keras
-
-    import aezoo  # noqa: F401  (registers the layers)
-    from aezoo.artifact.precision import float32_copy
+    from aezoo.artifact.loading import load_float32
     from aezoo.layers import HazeFloor
 
     # A run's checkpoint trained under mixed_bfloat16 computes in bfloat16;
     # measure it in float32, as it ships.
-    model = float32_copy(keras.saving.load_model(artifact))
+    model = load_float32(artifact)
     floors = [layer for layer in model.layers if isinstance(layer, HazeFloor)]
     shipped = floors[0].threshold if floors else 0.0
     for layer in floors:

@@ -292,6 +292,17 @@ def load_keras_file(path):
         raise ArtifactError(message) from None
 
 
+def load_float32(path):
+    """A `.keras` file (an artifact's, or a run's checkpoint) as an artifact
+    ships it: `load_keras_file(path)`, made float32 by
+    `aezoo.artifact.precision.float32_copy` if it was saved under a mixed
+    dtype policy (a recipe's `fit.dtype_policy`). What `aezoo evaluate`
+    and the benchmarks measure, so their figures are the artifact's."""
+    from aezoo.artifact.precision import float32_copy
+
+    return float32_copy(load_keras_file(path))
+
+
 def unknown_class_message(error, path=None):
     """A one-line message for Keras' "Could not locate class" error (which
     it raises, or wraps, with the whole model config), else `None`."""

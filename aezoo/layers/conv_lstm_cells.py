@@ -102,7 +102,7 @@ class ConvLSTMCell:
     def prepare_inputs(self, projected):
         """Normalizes the input map (with `layer_norm`) and adds the bias."""
         if self.layer_norm:
-            projected = _normalized(projected, self.input_norm_scale)
+            projected = normalized(projected, self.input_norm_scale)
         if self.bias is not None:
             projected = projected + self.bias
         return projected
@@ -110,7 +110,7 @@ class ConvLSTMCell:
     def step(self, projected_t, h, c):
         recurrent = ops.conv(h, self.recurrent_kernel, strides=1, padding="same")
         if self.layer_norm:
-            recurrent = _normalized(recurrent, self.recurrent_norm_scale)
+            recurrent = normalized(recurrent, self.recurrent_norm_scale)
         z = projected_t + recurrent
         i, f, g, o = ops.split(z, 4, axis=-1)
         c = self.recurrent_activation(f) * c + self.recurrent_activation(
@@ -226,7 +226,7 @@ def _add_recurrent_kernel(level, cell):
     )
 
 
-def _normalized(maps, scale):
+def normalized(maps, scale):
     """`maps` normalized per example over rows, columns and channels, times `scale`."""
     mean, variance = ops.moments(maps, axes=[-3, -2, -1], keepdims=True)
     return (maps - mean) * ops.rsqrt(variance + 1e-5) * scale

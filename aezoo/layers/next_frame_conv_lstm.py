@@ -23,9 +23,12 @@ import numpy as np
 import keras
 from keras import ops
 
+from aezoo.layers.conv_lstm_cells import normalized
 from aezoo.layers.spatial_lstm import scan_supports_jit
 
 HEADS = ("dynamic_filter", "pixel")
+# The dtype of the cells' gate arithmetic and cell states (see `_step`).
+_CELL_DTYPE = "float32"
 FILTER_SHARING = ("pixel", "patch", "patch_and_pixel")
 
 
@@ -39,6 +42,12 @@ class NextFrameConvLSTM(keras.layers.Layer):
     from the top level's hidden state (`head`). Step `t` sees frame `t` and
     the state, never a later frame: over the `T` given frames the inputs are
     the true frames, then the model's own previous prediction.
+
+    Under a mixed dtype policy (`mixed_bfloat16`) the convolutions and the
+    head run in the compute dtype, and each level's gate arithmetic and
+    cell state `c` in float32 (faster on the CPU, and `c` accumulates over
+    every step); the outputs, returned states included, are in the compute
+    dtype.
 
     Args:
         filters: tuple of ints, channels of each conv-LSTM level.
@@ -114,6 +123,7 @@ class NextFrameConvLSTM(keras.layers.Layer):
         motion_input=False,
         null_tap=False,
         filter_sharing="pixel",
+        layer_norm=False,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -170,6 +180,9 @@ class NextFrameConvLSTM(keras.layers.Layer):
                 f"head='dynamic_filter'. Received: head={head!r}"
             )
         self.filter_sharing = filter_sharing
+        if not isinstance(layer_norm, (bool, np.bool_)):
+            raise ValueError(f"`layer_norm` must be a bool. Received: layer_norm={layer_norm!r}")
+        self.layer_norm = bool(layer_norm)
         self.return_state = bool(return_state)
         # XLA cannot compile the gradient of `ops.scan` on TensorFlow; JAX
         # jits it (`aezoo.layers.spatial_lstm.scan_supports_jit`).
@@ -193,7 +206,7 @@ class NextFrameConvLSTM(keras.layers.Layer):
         self.frame_shape = (rows, cols, channels)
         self.state_rows, self.state_cols = rows // p, cols // p
         k = self.kernel_size
-        self.gate_kernels, self.gate_biases = [], []
+        self.gate_kernels, self.gate_biases, self.gate_norm_scales = [], [], []
         below = p * p * channels * (2 if self.motion_input else 1)
         for level, filters in enumerate(self.filters, start=1):
             self.gate_kernels.append(
@@ -213,6 +226,13 @@ class NextFrameConvLSTM(keras.layers.Layer):
                     initializer=keras.initializers.Constant(bias),
                 )
             )
+            if self.layer_norm:
+                self.gate_norm_scales.append(
+                    self.add_weight(
+                        name=f"level{level}_norm_scale", shape=(4 * filters,),
+                        initializer="ones",
+                    )
+                )
             below = filters
         top = self.filters[-1]
         per_pixel = self._taps() if self.head == "dynamic_filter" else channels
@@ -272,10 +292,18 @@ class NextFrameConvLSTM(keras.layers.Layer):
             z = ops.conv(
                 ops.concatenate([x, h], axis=-1), self.gate_kernels[level],
                 strides=1, padding="same",
-            ) + self.gate_biases[level]
-            i, f, g, o = ops.split(z, 4, axis=-1)
+            )
+            if self.layer_norm:
+                z = normalized(z, self.gate_norm_scales[level])
+            z = z + self.gate_biases[level]
+            # The gate arithmetic and the cell state in float32 whatever the
+            # compute dtype (a no-op in float32): under mixed_bfloat16 the
+            # convolutions run in bfloat16 (AMX), but this CPU's elementwise
+            # ops are faster in float32 (benchmarks/bf16_elementwise.py),
+            # and c keeps float32's precision over the steps.
+            i, f, g, o = ops.split(ops.cast(z, _CELL_DTYPE), 4, axis=-1)
             c = ops.sigmoid(f) * c + ops.sigmoid(i) * ops.tanh(g)
-            h = ops.sigmoid(o) * ops.tanh(c)
+            h = ops.cast(ops.sigmoid(o) * ops.tanh(c), x.dtype)
             new_states += [h, c]
             x = h
         return self._predict(frame, self._logits(x)), new_states
@@ -354,7 +382,16 @@ class NextFrameConvLSTM(keras.layers.Layer):
                 self._fold(frame[..., ch : ch + 1]), kernel, strides=1, padding="same"
             )
             patches = ops.reshape(patches, (-1, rows, cols, pixels, n2))
-            outputs.append(self._unfold(ops.sum(weights * patches, axis=-1), 1))
+            if weights.shape[-2] == 1:
+                # One filter per patch: a batched matrix product (pixels x
+                # taps by taps x 1) instead of broadcasting the filter over
+                # the patch's pixels, which materialized pixels x taps
+                # products per position (and tiled them back in the
+                # backward pass; benchmarks/bf16_elementwise.py).
+                moved = ops.matmul(patches, ops.swapaxes(weights, -1, -2))[..., 0]
+            else:
+                moved = ops.sum(weights * patches, axis=-1)
+            outputs.append(self._unfold(moved, 1))
         return outputs[0] if channels == 1 else ops.concatenate(outputs, axis=-1)
 
     # -- Keras API --------------------------------------------------------------
@@ -373,7 +410,9 @@ class NextFrameConvLSTM(keras.layers.Layer):
         # frame is its own previous frame.
         carry = (ops.zeros_like(frames[:, 0]), frames[:, 0], *states)
         carry, context = self._run(carry, frames=frames)
-        view_point_states = list(carry[2:])
+        # Returned in the compute dtype, like every output (`c` is float32
+        # inside the loop).
+        view_point_states = [ops.cast(state, frames.dtype) for state in carry[2:]]
         # The prediction after the last given frame is the first free one;
         # each further step is fed the previous prediction.
         predictions = context
@@ -398,7 +437,10 @@ class NextFrameConvLSTM(keras.layers.Layer):
             (self.state_rows, self.state_cols, f) for f in self.filters for _ in (0, 1)
         ]
         if initial_state is None:
-            return [ops.zeros((batch,) + s, dtype=frames.dtype) for s in shapes]
+            return [
+                ops.zeros((batch,) + s, dtype=dtype)
+                for s, dtype in zip(shapes, self._state_dtypes(frames))
+            ]
         if len(initial_state) != len(shapes):
             raise ValueError(
                 f"`initial_state` of {self.name} must be a list [h_1, c_1, ...] of "
@@ -410,7 +452,13 @@ class NextFrameConvLSTM(keras.layers.Layer):
                     f"{self.name} expects initial states of shapes "
                     f"{[(None,) + s for s in shapes]}. Received: {tuple(state.shape)}"
                 )
-        return [ops.cast(s, frames.dtype) for s in initial_state]
+        return [
+            ops.cast(s, dtype) for s, dtype in zip(initial_state, self._state_dtypes(frames))
+        ]
+
+    def _state_dtypes(self, frames):
+        """Each state's dtype: `h` in the compute dtype, `c` in float32 (`_step`)."""
+        return [frames.dtype, _CELL_DTYPE] * len(self.filters)
 
     def compute_output_shape(self, frames_shape, initial_state_shape=None):
         batch, given = frames_shape[0], frames_shape[1]
@@ -439,6 +487,7 @@ class NextFrameConvLSTM(keras.layers.Layer):
                 "motion_input": self.motion_input,
                 "null_tap": self.null_tap,
                 "filter_sharing": self.filter_sharing,
+                "layer_norm": self.layer_norm,
             }
         )
         return config

@@ -91,7 +91,7 @@ def read_run(run_dir):
 def evaluate_run(run_dir, split="test", max_batches=None, verbose=0):
     """Evaluates a run folder's best checkpoint; writes `metrics.json` there.
 
-    The checkpoint is measured in float32 (`aezoo.artifact.precision.float32_copy`),
+    The checkpoint is measured in float32 (`aezoo.artifact.loading.load_float32`),
     as `aezoo export` ships it, whatever the recipe's `fit.dtype_policy`.
 
     Returns:
@@ -100,15 +100,13 @@ def evaluate_run(run_dir, split="test", max_batches=None, verbose=0):
     import json
     import pathlib
 
-    import keras
-
-    from aezoo.artifact.precision import float32_copy
+    from aezoo.artifact.loading import load_float32
 
     run_dir = pathlib.Path(run_dir)
     recipe, checkpoint = read_run(run_dir)
     # Measured as it would ship: a run trained under `mixed_bfloat16` keeps
     # that policy in its checkpoints, and its artifact computes in float32.
-    model = float32_copy(keras.saving.load_model(checkpoint))
+    model = load_float32(checkpoint)
     metrics = evaluate(
         model, recipe["model"], recipe["preset"], split=split,
         batch_size=recipe["data"]["batch_size"], max_batches=max_batches,

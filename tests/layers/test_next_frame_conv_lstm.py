@@ -50,11 +50,14 @@ class NextFrameConvLSTMTest(testing.TestCase):
 @pytest.mark.parametrize(
     "head,motion_input,sharing",
     [("dynamic_filter", False, "pixel"), ("pixel", False, "pixel"), ("dynamic_filter", True, "pixel"),
-     ("dynamic_filter", True, "patch")],
+     ("dynamic_filter", True, "patch"), ("dynamic_filter", True, "layer_norm")],
 )
 def test_a_prediction_never_sees_the_frame_it_predicts_or_later(head, motion_input, sharing):
     # keras-io #1003: the prediction of frame k may use frames 0..k-1 only.
-    layer = _layer(head=head, motion_input=motion_input, filter_sharing=sharing)
+    if sharing == "layer_norm":  # normalizes over rows and columns: still causal in time
+        layer = _layer(head=head, motion_input=motion_input, filter_sharing="patch", layer_norm=True)
+    else:
+        layer = _layer(head=head, motion_input=motion_input, filter_sharing=sharing)
     x = _frames()
     base = np.asarray(layer(x))
     for k in range(1, SHAPE[1]):
@@ -175,6 +178,27 @@ def test_dynamic_filter_matches_per_pixel_filters_at_full_resolution(
     np.testing.assert_allclose(predicted, expected, atol=1e-5)
 
 
+@pytest.mark.parametrize("patch_size, filter_size, channels", [(2, 3, 1), (4, 9, 1), (2, 5, 2)])
+def test_a_shared_filter_matches_per_pixel_filters_at_full_resolution(
+    patch_size, filter_size, channels
+):
+    # One filter per patch takes the matrix-product path of `_predict`; it
+    # must equal every pixel of the patch having that filter.
+    rows = cols = 8
+    layer = NextFrameConvLSTM(
+        (2,), patch_size=patch_size, filter_size=filter_size, filter_sharing="patch"
+    )
+    layer.build((None, 2, rows, cols, channels))
+    rng = np.random.default_rng(2)
+    frame = rng.random((2, rows, cols, channels)).astype("float32")
+    p, n2 = patch_size, filter_size**2
+    shared = (3 * rng.normal(size=(2, rows // p, cols // p, 1, n2))).astype("float32")
+    per_pixel = np.repeat(np.repeat(shared[:, :, :, 0], p, axis=1), p, axis=2)
+    predicted = np.asarray(layer._predict(frame, shared))
+    expected = _dynamic_filter_reference(frame, per_pixel, filter_size)
+    np.testing.assert_allclose(predicted, expected, atol=1e-5)
+
+
 def test_dynamic_filter_stays_in_the_frames_range():
     layer = _layer()
     # A convex combination of the frame's pixels (zeros beyond its edges).
@@ -263,6 +287,27 @@ def test_filter_sharing_sizes_the_heads_and_round_trips():
     assert again.filter_sharing == "patch_and_pixel"
 
 
+def test_layer_norm_makes_the_gates_independent_of_the_kernels_scale():
+    # Each level's gate map is normalized before the bias: scaling a gate
+    # kernel by 5 changes nothing with layer_norm, and everything without.
+    x = _frames()
+    for layer_norm in (True, False):
+        layer = _layer(layer_norm=layer_norm, filter_sharing="patch")
+        base = np.asarray(layer(x))
+        for kernel in layer.gate_kernels:
+            kernel.assign(5.0 * np.asarray(kernel))
+        scaled = np.asarray(layer(x))
+        if layer_norm:
+            np.testing.assert_allclose(scaled, base, atol=5e-4)  # the epsilon of the variance
+        else:
+            assert np.abs(scaled - base).max() > 1e-2
+    normalized = _layer(layer_norm=True)
+    assert [w.shape for w in normalized.gate_norm_scales] == [(12,), (16,)]
+    assert len(normalized.trainable_weights) == len(_layer().trainable_weights) + 2
+    again = NextFrameConvLSTM.from_config(normalized.get_config())
+    assert again.layer_norm is True
+
+
 def test_context_loss_is_the_one_step_error_in_training_only():
     layer = _layer(context_loss_weight=2.0)
     x = _frames()
@@ -293,6 +338,7 @@ def test_initial_state_is_used():
         (dict(context_loss_weight=float("nan")), "finite"),
         (dict(motion_input="yes"), "Received: motion_input='yes'"),
         (dict(null_tap=1), "Received: null_tap=1"),
+        (dict(layer_norm="no"), "Received: layer_norm='no'"),
         (dict(null_tap=True, head="pixel"), "needs head='dynamic_filter'"),
         (dict(filter_sharing="row"), "Received: filter_sharing='row'"),
         (dict(filter_sharing="patch", head="pixel"), "needs head='dynamic_filter'"),

@@ -122,6 +122,19 @@ def test_predictor_filter_sharing_reaches_both_stacks_and_reloads(tmp_path):
         aezoo.build("convlstm_bidir_predictor", head="pixel", filter_sharing="patch")
 
 
+def test_predictor_layer_norm_reaches_both_stacks_and_both_designs():
+    small = dict(frames_in=4, frames_out=3, frames_past=3)
+    plain = aezoo.build("convlstm_bidir_predictor", **small)
+    normed = aezoo.build("convlstm_bidir_predictor", layer_norm=True, **small)
+    assert not any(plain.get_layer(s).layer_norm for s in ("future_stack", "past_stack"))
+    assert all(normed.get_layer(s).layer_norm for s in ("future_stack", "past_stack"))
+    # One scale per gate channel of each level: 4 x 64, twice, and once in the past stack.
+    assert normed.count_params() - plain.count_params() == 3 * 4 * 64
+    # The encoder-decoder's own `layer_norm` still applies to it.
+    posted = aezoo.build("convlstm_bidir_predictor", "unconditioned", layer_norm=True)
+    assert posted.get_layer("encoder_level1").layer_norm
+
+
 def test_predictor_haze_floor_blackens_faint_pixels_of_both_heads_at_inference(tmp_path):
     small = dict(frames_in=4, frames_out=3, frames_past=3)
     floored = aezoo.build("convlstm_bidir_predictor", haze_floor=0.3, **small)

@@ -42,7 +42,7 @@ CONDITIONAL_ONLY = (
     "patch_size", "head", "filter_size", "past_channels", "past_inputs", "context_loss_weight",
     "motion_input", "null_tap", "filter_sharing", "ssim_weight", "haze_floor",
 )
-ENCODER_DECODER_ONLY = ("output_channels", "padding", "recurrent_kernel_size", "cell", "layer_norm")
+ENCODER_DECODER_ONLY = ("output_channels", "padding", "recurrent_kernel_size", "cell")
 
 # The public contract every preset keeps: 10 frames in, 10 future and 9 past
 # frames out, 64x64 grey frames (Moving MNIST).
@@ -73,6 +73,8 @@ PRESETS = {
         # filter_sharing): the same curve per sequence as one per pixel,
         # 1.3x the sequences/s (docs/BENCHMARKS.md, session 15).
         "filter_sharing": "patch",
+        # Layer-normalized gate maps (`NextFrameConvLSTM`'s layer_norm).
+        "layer_norm": False,
         # Emitted frames (both heads) have their values up to 0.1 taken to
         # 0 at inference, those from 0.2 kept (`HazeFloor`; identity in
         # training): the haze squared error leaves costs SSIM, not squared
@@ -172,6 +174,7 @@ def _create_conditional_predictor(
     filter_sharing,
     ssim_weight,
     haze_floor,
+    layer_norm,
     unroll,
     loss,
     optimizer,
@@ -219,6 +222,7 @@ def _create_conditional_predictor(
     common.check_bool("unroll", unroll)
     common.check_bool("motion_input", motion_input)
     common.check_bool("null_tap", null_tap)
+    common.check_bool("layer_norm", layer_norm)
     common.check_float("ssim_weight", ssim_weight)
     haze_floor = common.check_float("haze_floor", haze_floor, maximum=0.5)
     common.check_choice("filter_sharing", filter_sharing, FILTER_SHARING)
@@ -236,7 +240,7 @@ def _create_conditional_predictor(
     stack_args = dict(
         patch_size=patch_size, kernel_size=kernel_size, head=head,
         filter_size=filter_size, unroll=unroll, motion_input=motion_input,
-        null_tap=null_tap, filter_sharing=filter_sharing,
+        null_tap=null_tap, filter_sharing=filter_sharing, layer_norm=layer_norm,
     )
     frames = keras.Input(
         (frames_in, image_size, image_size, image_channels), name="frames"
