@@ -48,16 +48,15 @@ class NextFrameConvLSTMTest(testing.TestCase):
 
 
 @pytest.mark.parametrize(
-    "head,motion_input,sharing",
-    [("dynamic_filter", False, "pixel"), ("pixel", False, "pixel"), ("dynamic_filter", True, "pixel"),
-     ("dynamic_filter", True, "patch"), ("dynamic_filter", True, "layer_norm")],
+    "head,motion_input,sharing,layer_norm",
+    # layer_norm normalizes over rows, columns and channels: still causal in time.
+    [("dynamic_filter", False, "pixel", False), ("pixel", False, "pixel", False),
+     ("dynamic_filter", True, "pixel", False), ("dynamic_filter", True, "patch", False),
+     ("dynamic_filter", True, "patch", True)],
 )
-def test_a_prediction_never_sees_the_frame_it_predicts_or_later(head, motion_input, sharing):
+def test_a_prediction_never_sees_the_frame_it_predicts_or_later(head, motion_input, sharing, layer_norm):
     # keras-io #1003: the prediction of frame k may use frames 0..k-1 only.
-    if sharing == "layer_norm":  # normalizes over rows and columns: still causal in time
-        layer = _layer(head=head, motion_input=motion_input, filter_sharing="patch", layer_norm=True)
-    else:
-        layer = _layer(head=head, motion_input=motion_input, filter_sharing=sharing)
+    layer = _layer(head=head, motion_input=motion_input, filter_sharing=sharing, layer_norm=layer_norm)
     x = _frames()
     base = np.asarray(layer(x))
     for k in range(1, SHAPE[1]):
